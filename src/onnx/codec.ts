@@ -160,6 +160,8 @@ function encodeTensor(t: Tensor): Msg {
 }
 
 function encodeValueInfo(v: ValueInfo): Msg {
+  // An undefined type is left out so that ONNX Runtime infers it (outputs exposed for shape inference).
+  if (v.elemType === DataType.UNDEFINED) return { name: v.name };
   const tensorType: Msg = { elem_type: v.elemType };
   if (v.shape) {
     tensorType.shape = { dim: v.shape.map((d) => (typeof d === 'number' ? { dim_value: d } : typeof d === 'string' ? { dim_param: d } : {})) };

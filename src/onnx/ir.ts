@@ -85,10 +85,13 @@ export function onnxOpset(model: Model): number {
   return model.opsetImports.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
 }
 
-/** Graph inputs that are fed at run time (older IRs also list initializers as inputs). */
+/**
+ * Graph inputs that are fed at run time. Older IRs also list initializers as inputs, and some exported
+ * models list values that a node (ConstantOfShape) produces.
+ */
 export function runtimeInputs(graph: Graph): ValueInfo[] {
-  const init = new Set(graph.initializers.map((t) => t.name));
-  return graph.inputs.filter((i) => !init.has(i.name));
+  const known = new Set([...graph.initializers.map((t) => t.name), ...graph.nodes.flatMap((n) => n.outputs)]);
+  return graph.inputs.filter((i) => !known.has(i.name));
 }
 
 export function elementCount(dims: readonly number[]): number {

@@ -1,0 +1,88 @@
+import type * as ort from 'onnxruntime-node';
+import type { Model } from '../onnx/ir.js';
+import type { Manifest } from '../models/manifest.js';
+import type { Classifier } from './classifier-types.js';
+import { canonicalModel, type CanonicalModel } from './canonical-model.js';
+import { createSession, floatTensor, runSession, type SessionOptions } from './session.js';
+import { UserError } from '../errors.js';
+
+export interface ClassifierOptions extends SessionOptions {
+  /** Examples per ONNX Runtime call; a graph with a fixed batch dimension overrides it. */
+  batchSize?: number;
+}
+
+export const DEFAULT_BATCH = 32;
+
+/** A Classifier over one ONNX Runtime session of the canonical model. */
+export class OnnxClassifier implements Classifier {
+  readonly inputShape: readonly [number, number, number];
+  readonly numClasses: number;
+  readonly exampleSize: number;
+  private readonly batch: number;
+
+  private constructor(
+    /** Name used in messages and records (file path or zoo name). */
+    readonly name: string,
+    readonly canonical: CanonicalModel,
+    readonly manifest: Manifest,
+    readonly labels: readonly string[],
+    readonly classIds: readonly string[],
+    /** sha256 of the model's bytes: the identity of results in the store. */
+    readonly sha256: string,
+    private readonly session: ort.InferenceSession,
+    batchSize: number,
+  ) {
+    this.inputShape = canonical.inputShape;
+    this.numClasses = canonical.numClasses;
+    this.exampleSize = canonical.inputShape[0] * canonical.inputShape[1] * canonical.inputShape[2];
+    this.batch = canonical.fixedBatch ?? batchSize;
+  }
+
+  static async create(raw: Model, manifest: Manifest, meta: { name: string; sha256: string; ids?: string[]; names?: string[] }, opts: ClassifierOptions = {}): Promise<OnnxClassifier> {
+    const canonical = canonicalModel(raw, manifest, meta.name);
+    const k = canonical.numClasses;
+    const names = fitLabels(meta.names, k, meta.name) ?? Array.from({ length: k }, (_, i) => `class ${i}`);
+    const ids = fitLabels(meta.ids, k, meta.name) ?? names;
+    const session = await createSession(canonical.model, meta.name, opts);
+    return new OnnxClassifier(meta.name, canonical, manifest, names, ids, meta.sha256, session, opts.batchSize ?? DEFAULT_BATCH);
+  }
+
+  /** The canonical model (preprocessing in front, logits out): what gradients are compiled from. */
+  get model(): Model {
+    return this.canonical.model;
+  }
+
+  async logits(x: Float32Array, n: number): Promise<Float32Array> {
+    this.checkInput(x, n);
+    const out = new Float32Array(n * this.numClasses);
+    const [c, h, w] = this.inputShape;
+    for (let start = 0; start < n; start += this.batch) {
+      const count = Math.min(this.batch, n - start);
+      // A fixed-batch graph gets a zero-padded last chunk; the padding's outputs are dropped.
+      const rows = this.canonical.fixedBatch ?? count;
+      const chunk = new Float32Array(rows * this.exampleSize);
+      chunk.set(x.subarray(start * this.exampleSize, (start + count) * this.exampleSize));
+      const result = await runSession(this.session, { [this.canonical.inputName]: floatTensor(chunk, [rows, c, h, w]) }, this.name, [this.canonical.outputName]);
+      const logits = result[this.canonical.outputName]!.data as Float32Array;
+      out.set(logits.subarray(0, count * this.numClasses), start * this.numClasses);
+    }
+    return out;
+  }
+
+  checkInput(x: Float32Array, n: number): void {
+    if (!Number.isInteger(n) || n < 0 || x.length !== n * this.exampleSize) {
+      throw new UserError(`${this.name}: expected ${n} example(s) of shape [${this.inputShape.join(',')}] (${n * this.exampleSize} values), got ${x.length} values`);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** A class list longer than the logits keeps its head (Darknet ships its 1000 classes inside a 21k list). */
+function fitLabels(list: string[] | undefined, k: number, name: string): string[] | undefined {
+  if (!list) return undefined;
+  if (list.length < k) throw new UserError(`${name}: the label list has ${list.length} entries but the model has ${k} classes`);
+  return list.slice(0, k);
+}
