@@ -23,6 +23,8 @@ export class OnnxClassifier implements Classifier {
   private constructor(
     /** Name used in messages and records (file path or zoo name). */
     readonly name: string,
+    /** The model as read, before preprocessing and output rewriting. */
+    readonly raw: Model,
     readonly canonical: CanonicalModel,
     readonly manifest: Manifest,
     readonly labels: readonly string[],
@@ -44,7 +46,7 @@ export class OnnxClassifier implements Classifier {
     const names = fitLabels(meta.names, k, meta.name) ?? Array.from({ length: k }, (_, i) => `class ${i}`);
     const ids = fitLabels(meta.ids, k, meta.name) ?? names;
     const session = await createSession(canonical.model, meta.name, opts);
-    return new OnnxClassifier(meta.name, canonical, manifest, names, ids, meta.sha256, session, opts.batchSize ?? DEFAULT_BATCH);
+    return new OnnxClassifier(meta.name, raw, canonical, manifest, names, ids, meta.sha256, session, opts.batchSize ?? DEFAULT_BATCH);
   }
 
   /** The canonical model (preprocessing in front, logits out): what gradients are compiled from. */

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { registerModels } from './models.js';
+import { UserError } from '../errors.js';
+
+const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
+
+const program = new Command('robustscope')
+  .description('Measure how robust image classifiers are to adversarial examples.')
+  .version(version)
+  .showHelpAfterError()
+  .exitOverride();
+
+registerModels(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else if (err instanceof UserError) {
+    process.stderr.write(`robustscope: ${err.message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`robustscope: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

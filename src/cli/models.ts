@@ -1,0 +1,106 @@
+import type { Command } from 'commander';
+import { loadModel } from '../models/load-model.js';
+import { summarize } from '../models/summary.js';
+import { loadImage } from '../data/image.js';
+import { loadDataset } from '../data/load-dataset.js';
+import { loadExamples, toChannels } from '../data/dataset.js';
+import { alignLabels } from '../data/labels.js';
+import { argmax, softmaxRow, topK } from '../runtime/logits.js';
+import { emit, fmt, progress, table } from './output.js';
+import { intOption, labelsFlag, modelOptions, threadsFlag, type ModelFlags } from './options.js';
+
+export function registerModels(program: Command): void {
+  const models = program.command('models').description('inspect, run and evaluate classifiers');
+
+  models.command('inspect')
+    .description('print inputs, outputs, preprocessing, op histogram, parameter count and FLOPs per image')
+    .argument('<model>', 'path to an .onnx file, a TF.js model.json, or zoo:<name>')
+    .option('--json', 'machine-readable output')
+    .addOption(labelsFlag()).addOption(threadsFlag())
+    .action(async (spec: string, o: ModelFlags & { json?: boolean }) => {
+      const c = await loadModel(spec, modelOptions(o));
+      try {
+        const s = await summarize(c);
+        emit(!!o.json, s, () => [
+          `model       ${s.name}`,
+          `sha256      ${s.sha256}`,
+          `format      IR ${s.irVersion}, opset ${s.opset}${s.producer ? `, from ${s.producer}` : ''}`,
+          `inputs      ${s.inputs.map((i) => `${i.name} [${i.shape.join(',')}]`).join('; ')}`,
+          `outputs     ${s.outputs.map((i) => `${i.name} [${i.shape.join(',')}]`).join('; ')}`,
+          `canonical   [${c.canonical.fixedBatch ?? 'N'},${s.canonicalInput.join(',')}] RGB in [0,1] -> ${s.numClasses} logits`,
+          `preprocess  ${s.preprocess.join(', ') || 'none'}`,
+          `outputs as  ${s.outputTransform.join('; ') || 'logits'}`,
+          `parameters  ${s.parameters.toLocaleString('en-US')}`,
+          `FLOPs/image ${s.flopsPerImage.toLocaleString('en-US')}`,
+          `nodes       ${s.nodes}`,
+          '',
+          table(['op', 'count'], Object.entries(s.ops)),
+        ].join('\n'));
+      } finally {
+        await c.dispose();
+      }
+    });
+
+  models.command('predict')
+    .description('classify image files')
+    .argument('<model>', 'path to an .onnx file, a TF.js model.json, or zoo:<name>')
+    .argument('<image...>', 'image files (JPEG, PNG, WebP, ...)')
+    .option('--top <k>', 'classes to list per image', intOption, 5)
+    .option('--json', 'machine-readable output')
+    .addOption(labelsFlag()).addOption(threadsFlag())
+    .action(async (spec: string, images: string[], o: ModelFlags & { top: number; json?: boolean }) => {
+      const c = await loadModel(spec, modelOptions(o));
+      try {
+        const [ch, h, w] = c.inputShape;
+        const results: { image: string; top: { index: number; label: string; probability: number; logit: number }[] }[] = [];
+        for (const path of images) {
+          const x = toChannels(await loadImage(path, h, w, { resize: c.manifest.resize }), ch, h * w);
+          const logits = await c.logits(x, 1);
+          const p = softmaxRow(logits, c.numClasses, 0);
+          results.push({
+            image: path,
+            top: topK(logits, c.numClasses, 0, Math.min(o.top, c.numClasses)).map((j) => ({ index: j, label: c.labels[j]!, probability: p[j]!, logit: logits[j]! })),
+          });
+        }
+        emit(!!o.json, { model: c.name, results }, () => results.map((r) =>
+          `${r.image}\n${table(['rank', 'class', 'label', 'p', 'logit'], r.top.map((t, i) => [i + 1, t.index, t.label, fmt(t.probability, 3), fmt(t.logit, 4)]))}`).join('\n\n'));
+      } finally {
+        await c.dispose();
+      }
+    });
+
+  models.command('eval')
+    .description('top-1 and top-5 accuracy on a dataset')
+    .argument('<model>', 'path to an .onnx file, a TF.js model.json, or zoo:<name>')
+    .requiredOption('--data <dataset>', 'image folder, synthetic, or cifar10:<dir>')
+    .option('--limit <n>', 'evaluate the first n examples', intOption)
+    .option('--batch <b>', 'examples per batch', intOption, 32)
+    .option('--json', 'machine-readable output')
+    .addOption(labelsFlag()).addOption(threadsFlag())
+    .action(async (spec: string, o: ModelFlags & { data: string; limit?: number; batch: number; json?: boolean }) => {
+      const c = await loadModel(spec, { ...modelOptions(o), batchSize: o.batch });
+      try {
+        const data = await loadDataset(o.data);
+        const toLogit = alignLabels(data.classes, c);
+        const n = Math.min(o.limit ?? data.size, data.size);
+        let top1 = 0;
+        let top5 = 0;
+        const bar = progress('eval', n);
+        for (let start = 0; start < n; start += o.batch) {
+          const idx = Array.from({ length: Math.min(o.batch, n - start) }, (_, i) => start + i);
+          const logits = await c.logits(await loadExamples(data, idx, c.inputShape, c.manifest.resize), idx.length);
+          idx.forEach((item, row) => {
+            const truth = toLogit[data.label(item)]!;
+            if (argmax(logits, c.numClasses, row) === truth) top1++;
+            if (topK(logits, c.numClasses, row, 5).includes(truth)) top5++;
+          });
+          bar.tick(idx.length);
+        }
+        bar.stop();
+        const result = { model: c.name, data: o.data, examples: n, top1: n ? top1 / n : 0, top5: n ? top5 / n : 0 };
+        emit(!!o.json, result, () => `${c.name} on ${o.data}: top-1 ${(100 * result.top1).toFixed(2)}%, top-5 ${(100 * result.top5).toFixed(2)}% (${n} examples)`);
+      } finally {
+        await c.dispose();
+      }
+    });
+}

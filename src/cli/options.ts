@@ -1,0 +1,20 @@
+import { InvalidArgumentError, Option } from 'commander';
+import type { LoadModelOptions } from '../models/load-model.js';
+
+export function intOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got '${value}'`);
+  return n;
+}
+
+export interface ModelFlags {
+  labels?: string;
+  threads?: number;
+}
+
+export function modelOptions(o: ModelFlags): LoadModelOptions {
+  return { labels: o.labels, threads: o.threads };
+}
+
+export const labelsFlag = () => new Option('--labels <file>', 'class ids/names in logit order, one per line or a JSON array (overrides the manifest)');
+export const threadsFlag = () => new Option('--threads <n>', 'ONNX Runtime intra-op threads (default 2)').argParser(intOption);

@@ -1,0 +1,33 @@
+import cliProgress from 'cli-progress';
+
+/** Prints a result: JSON on stdout for scripts, or the human rendering. */
+export function emit(json: boolean, value: unknown, human: () => string): void {
+  process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : human() + '\n');
+}
+
+export interface Progress {
+  tick(by?: number): void;
+  stop(): void;
+}
+
+/** A progress bar on stderr (stdout stays clean for --json); silent when stderr is not a terminal. */
+export function progress(label: string, total: number): Progress {
+  if (!process.stderr.isTTY || total <= 0) return { tick() {}, stop() {} };
+  const bar = new cliProgress.SingleBar({
+    stream: process.stderr,
+    format: `${label} [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted}`,
+    hideCursor: true,
+    clearOnComplete: true,
+  }, cliProgress.Presets.shades_classic);
+  bar.start(total, 0);
+  return { tick: (by = 1) => bar.increment(by), stop: () => bar.stop() };
+}
+
+/** Formats a table of rows with left-aligned columns. */
+export function table(header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+export const fmt = (v: number, digits = 4) => (Number.isFinite(v) ? Number(v.toPrecision(digits)).toString() : String(v));

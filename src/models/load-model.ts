@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { decodeModel, encodeModel } from '../onnx/codec.js';
+import type { Model } from '../onnx/ir.js';
+import { OnnxClassifier, type ClassifierOptions } from '../runtime/onnx-classifier.js';
+import { manifestFor, parseManifest, type Manifest, type ManifestInput } from './manifest.js';
+import { readLabelList } from '../data/labels.js';
+import { UserError, messageOf } from '../errors.js';
+
+export interface LoadModelOptions extends ClassifierOptions {
+  /** Manifest fields that override the sidecar manifest. */
+  manifest?: ManifestInput;
+  /** A label list file that overrides the manifest's. */
+  labels?: string;
+}
+
+export interface ModelSource {
+  model: Model;
+  manifest: Manifest;
+  /** Folder that relative paths in the manifest are resolved against. */
+  baseDir: string;
+  sha256: string;
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** Reads a model by its name: a path to an .onnx file or to a TF.js model.json. */
+export async function readModelSource(spec: string, override: ManifestInput = {}): Promise<ModelSource> {
+  let model: Model;
+  let hash: string;
+  if (/\.onnx$/i.test(spec)) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(spec);
+    } catch (err) {
+      throw new UserError(`${spec}: cannot read model file (${messageOf(err)})`);
+    }
+    model = decodeModel(bytes, spec);
+    hash = sha256(bytes);
+  } else if (/\.json$/i.test(spec)) {
+    // Loaded on demand: most runs never touch a TF.js model.
+    const { importTfjsLayers } = await import('./importers/tfjs-layers.js');
+    model = await importTfjsLayers(spec);
+    hash = sha256(encodeModel(model));
+  } else {
+    throw new UserError(`${spec}: not a model name; expected a path to an .onnx file, a TF.js model.json, or zoo:<name>`);
+  }
+  const found = manifestFor(spec);
+  const manifest = parseManifest({ ...(found.path ? JSON.parse(readFileSync(found.path, 'utf8')) : {}), ...override }, found.path ?? spec);
+  return { model, manifest, baseDir: dirname(found.path ?? spec), sha256: hash };
+}
+
+/** Loads a model as a Classifier in canonical space (preprocessing inside the graph, logits out). */
+export async function loadModel(spec: string, opts: LoadModelOptions = {}): Promise<OnnxClassifier> {
+  const src = await readModelSource(spec, opts.manifest);
+  const labelFile = opts.labels ?? (typeof src.manifest.labels === 'string' ? resolve(src.baseDir, src.manifest.labels) : undefined);
+  const list = labelFile ? await readLabelList(labelFile) : Array.isArray(src.manifest.labels) ? { ids: src.manifest.labels, names: src.manifest.labels } : undefined;
+  return OnnxClassifier.create(src.model, src.manifest, { name: src.manifest.name ?? spec, sha256: src.sha256, ids: list?.ids, names: list?.names }, opts);
+}
