@@ -7,7 +7,7 @@ import { loadExamples, toChannels } from '../data/dataset.js';
 import { alignLabels } from '../data/labels.js';
 import { argmax, softmaxRow, topK } from '../runtime/logits.js';
 import { emit, fmt, progress, table } from './output.js';
-import { intOption, labelsFlag, modelOptions, threadsFlag, type ModelFlags } from './options.js';
+import { intOption, labelsFlag, modelOptions, resizeFlag, threadsFlag, type ModelFlags } from './options.js';
 
 export function registerModels(program: Command): void {
   const models = program.command('models').description('inspect, run and evaluate classifiers');
@@ -16,7 +16,7 @@ export function registerModels(program: Command): void {
     .description('print inputs, outputs, preprocessing, op histogram, parameter count and FLOPs per image')
     .argument('<model>', 'path to an .onnx file, a TF.js model.json, or zoo:<name>')
     .option('--json', 'machine-readable output')
-    .addOption(labelsFlag()).addOption(threadsFlag())
+    .addOption(labelsFlag()).addOption(threadsFlag()).addOption(resizeFlag())
     .action(async (spec: string, o: ModelFlags & { json?: boolean }) => {
       const c = await loadModel(spec, modelOptions(o));
       try {
@@ -47,7 +47,7 @@ export function registerModels(program: Command): void {
     .argument('<image...>', 'image files (JPEG, PNG, WebP, ...)')
     .option('--top <k>', 'classes to list per image', intOption, 5)
     .option('--json', 'machine-readable output')
-    .addOption(labelsFlag()).addOption(threadsFlag())
+    .addOption(labelsFlag()).addOption(threadsFlag()).addOption(resizeFlag())
     .action(async (spec: string, images: string[], o: ModelFlags & { top: number; json?: boolean }) => {
       const c = await loadModel(spec, modelOptions(o));
       try {
@@ -76,7 +76,7 @@ export function registerModels(program: Command): void {
     .option('--limit <n>', 'evaluate the first n examples', intOption)
     .option('--batch <b>', 'examples per batch', intOption, 32)
     .option('--json', 'machine-readable output')
-    .addOption(labelsFlag()).addOption(threadsFlag())
+    .addOption(labelsFlag()).addOption(threadsFlag()).addOption(resizeFlag())
     .action(async (spec: string, o: ModelFlags & { data: string; limit?: number; batch: number; json?: boolean }) => {
       const c = await loadModel(spec, { ...modelOptions(o), batchSize: o.batch });
       try {

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { LoadModelOptions } from '../models/load-model.js';
+import type { ResizeMode } from '../data/image.js';
 
 export function intOption(value: string): number {
   const n = Number(value);
@@ -10,11 +11,14 @@ export function intOption(value: string): number {
 export interface ModelFlags {
   labels?: string;
   threads?: number;
+  resize?: ResizeMode;
 }
 
 export function modelOptions(o: ModelFlags): LoadModelOptions {
-  return { labels: o.labels, threads: o.threads };
+  return { labels: o.labels, threads: o.threads, manifest: o.resize ? { resize: o.resize } : undefined };
 }
+
 
 export const labelsFlag = () => new Option('--labels <file>', 'class ids/names in logit order, one per line or a JSON array (overrides the manifest)');
 export const threadsFlag = () => new Option('--threads <n>', 'ONNX Runtime intra-op threads (default 2)').argParser(intOption);
+export const resizeFlag = () => new Option('--resize <mode>', "how images reach the input size (overrides the manifest)").choices(['shorter-side-crop', 'stretch']);
