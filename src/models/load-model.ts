@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { decodeModel, encodeModel } from '../onnx/codec.js';
 import type { Model } from '../onnx/ir.js';
+import { validateModel } from '../onnx/validate.js';
 import { OnnxClassifier, type ClassifierOptions } from '../runtime/onnx-classifier.js';
 import { manifestFor, parseManifest, type Manifest, type ManifestInput } from './manifest.js';
 import { readLabelList } from '../data/labels.js';
@@ -46,6 +47,7 @@ export async function readModelSource(spec: string, override: ManifestInput = {}
   } else {
     throw new UserError(`${spec}: not a model name; expected a path to an .onnx file, a TF.js model.json, or zoo:<name>`);
   }
+  validateModel(model, spec);
   const found = manifestFor(spec);
   const manifest = parseManifest({ ...(found.path ? JSON.parse(readFileSync(found.path, 'utf8')) : {}), ...override }, found.path ?? spec);
   return { model, manifest, baseDir: dirname(found.path ?? spec), sha256: hash };

@@ -87,3 +87,16 @@ test('models eval reports top-1/top-5 on an image folder (MNIST digits, greyscal
   assert.equal(out.top1, 1);
   assert.equal(out.top5, 1);
 });
+
+test('a model with an operator ONNX Runtime does not implement is a one-line error naming the file and the op, exit 2', async () => {
+  const { GraphBuilder, modelOf } = await import('../../src/onnx/builder.js');
+  const { encodeModel } = await import('../../src/onnx/codec.js');
+  const b = new GraphBuilder();
+  const x = b.input('x', [1, 3, 8, 8]);
+  b.node('FrobnicateImage', [x], {}, { outputs: ['y'] });
+  b.output('y', [1, 10]);
+  const dir = mkdtempSync(join(tmpdir(), 'rs-cli-'));
+  const file = join(dir, 'unsupported-op.onnx');
+  writeFileSync(file, encodeModel(modelOf(b.graph)));
+  assertOneLineError(cli(['models', 'inspect', file]), file, /FrobnicateImage/);
+});
