@@ -6,7 +6,9 @@ import { loadDataset } from '../data/load-dataset.js';
 import { loadExamples, toChannels } from '../data/dataset.js';
 import { alignLabels } from '../data/labels.js';
 import { argmax, softmaxRow, topK } from '../runtime/logits.js';
-import { emit, fmt, progress, table } from './output.js';
+import { emit, fmt, progress, table, type Progress } from './output.js';
+import { defaultModelDir, pullFile } from '../models/pull.js';
+import { basename, join } from 'node:path';
 import { intOption, labelsFlag, modelOptions, resizeFlag, threadsFlag, type ModelFlags } from './options.js';
 
 export function registerModels(program: Command): void {
@@ -67,6 +69,24 @@ export function registerModels(program: Command): void {
       } finally {
         await c.dispose();
       }
+    });
+
+  models.command('pull')
+    .description('download a model file and verify its sha256')
+    .argument('<url>', 'http(s) URL of an .onnx file or a TF.js model.json')
+    .option('--sha256 <hex>', 'expected sha256; the file is kept only if it matches')
+    .option('--out <file>', 'where to save it (default: the model cache, named after the URL)')
+    .option('--json', 'machine-readable output')
+    .action(async (url: string, o: { sha256?: string; out?: string; json?: boolean }) => {
+      const name = basename(new URL(url).pathname) || 'model.onnx';
+      const dest = o.out ?? join(defaultModelDir(), name);
+      let bar: Progress | undefined;
+      const r = await pullFile(url, dest, {
+        sha256: o.sha256,
+        onProgress: (got, total) => { if (total) (bar ??= progress('pull', total)).update(got); },
+      });
+      bar?.stop();
+      emit(!!o.json, r, () => `${r.downloaded ? 'downloaded' : 'already present'}: ${r.path} (${r.bytes} bytes, sha256 ${r.sha256})`);
     });
 
   models.command('eval')

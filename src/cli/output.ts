@@ -7,12 +7,13 @@ export function emit(json: boolean, value: unknown, human: () => string): void {
 
 export interface Progress {
   tick(by?: number): void;
+  update(value: number): void;
   stop(): void;
 }
 
 /** A progress bar on stderr (stdout stays clean for --json); silent when stderr is not a terminal. */
 export function progress(label: string, total: number): Progress {
-  if (!process.stderr.isTTY || total <= 0) return { tick() {}, stop() {} };
+  if (!process.stderr.isTTY || total <= 0) return { tick() {}, update() {}, stop() {} };
   const bar = new cliProgress.SingleBar({
     stream: process.stderr,
     format: `${label} [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted}`,
@@ -20,7 +21,7 @@ export function progress(label: string, total: number): Progress {
     clearOnComplete: true,
   }, cliProgress.Presets.shades_classic);
   bar.start(total, 0);
-  return { tick: (by = 1) => bar.increment(by), stop: () => bar.stop() };
+  return { tick: (by = 1) => bar.increment(by), update: (value) => bar.update(value), stop: () => bar.stop() };
 }
 
 /** Formats a table of rows with left-aligned columns. */

@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { UserError, messageOf } from '../errors.js';
+
+export interface PullOptions {
+  /** Expected sha256 (hex); the file is kept only when it matches. */
+  sha256?: string;
+  /** Gives up when no byte arrives for this long (a stalled server must not hang the process). */
+  idleTimeoutMs?: number;
+  onProgress?: (received: number, total: number | undefined) => void;
+}
+
+export interface PullResult {
+  path: string;
+  bytes: number;
+  sha256: string;
+  /** False when a file with the expected hash was already there. */
+  downloaded: boolean;
+}
+
+const sha256File = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+/**
+ * Downloads `url` to `dest`, verifying its sha256. The body goes to `dest.partial` and is renamed only
+ * after the hash matches, so an interrupted or corrupted download never leaves a file that looks valid.
+ */
+export async function pullFile(url: string, dest: string, opts: PullOptions = {}): Promise<PullResult> {
+  const expected = opts.sha256?.toLowerCase();
+  if (expected && !/^[0-9a-f]{64}$/.test(expected)) throw new UserError(`--sha256 must be 64 hex digits, got '${opts.sha256}'`);
+  if (expected && existsSync(dest) && sha256File(dest) === expected) {
+    return { path: dest, bytes: readFileSync(dest).length, sha256: expected, downloaded: false };
+  }
+  mkdirSync(dirname(dest), { recursive: true });
+  const partial = `${dest}.partial`;
+  const idle = opts.idleTimeoutMs ?? 30_000;
+  const abort = new AbortController();
+  let timer = setTimeout(() => abort.abort(), idle);
+  const hash = createHash('sha256');
+  let received = 0;
+  try {
+    let res: Response;
+    try {
+      res = await fetch(url, { signal: abort.signal });
+    } catch (err) {
+      throw new UserError(`${url}: download failed (${abort.signal.aborted ? `no response within ${idle} ms` : messageOf(err)})`);
+    }
+    if (!res.ok || !res.body) throw new UserError(`${url}: download failed (HTTP ${res.status} ${res.statusText})`);
+    const total = Number(res.headers.get('content-length')) || undefined;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        clearTimeout(timer);
+        timer = setTimeout(() => abort.abort(), idle);
+        received += chunk.length;
+        hash.update(chunk);
+        opts.onProgress?.(received, total);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(Readable.fromWeb(res.body as never), meter, createWriteStream(partial));
+    } catch (err) {
+      throw new UserError(`${url}: download failed after ${received} bytes (${abort.signal.aborted ? `stalled for ${idle} ms` : messageOf(err)})`);
+    }
+    const actual = hash.digest('hex');
+    if (expected && actual !== expected) {
+      throw new UserError(`${url}: sha256 mismatch (expected ${expected}, got ${actual}); the download was discarded`);
+    }
+    renameSync(partial, dest);
+    return { path: dest, bytes: received, sha256: actual, downloaded: true };
+  } finally {
+    clearTimeout(timer);
+    rmSync(partial, { force: true });
+  }
+}
+
+/** Where pulled models go unless told otherwise: $ROBUSTSCOPE_CACHE, else ~/.cache/robustscope/models. */
+export function defaultModelDir(): string {
+  return process.env.ROBUSTSCOPE_CACHE ?? join(homedir(), '.cache', 'robustscope', 'models');
+}
