@@ -2,6 +2,7 @@ import { UserError } from '../errors.js';
 import type { Dataset } from './dataset.js';
 import type { ResizeMode } from './image.js';
 import { resampleToCanonical } from './resample.js';
+import { Rng, mix32 } from '../rng.js';
 
 /**
  * The built-in `synthetic` dataset: 10 classes of shapes and patterns drawn procedurally at 32x32 RGB, with
@@ -162,95 +163,24 @@ export function openSynthetic(opts: SyntheticOptions = {}): SyntheticDataset {
 // ---------------------------------------------------------------------------------------------------------
 // Random numbers
 
-/** lowbias32 (C. Wellons): a bijective 32-bit mixer, so distinct (seed, split, index) give distinct states. */
-function mix32(x: number): number {
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x7feb352d);
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x846ca68b);
-  x ^= x >>> 16;
-  return x >>> 0;
+/** Uniform direction as a unit vector [cos, sin], by rejection from the unit disk (no trigonometry). */
+function direction(rng: Rng): [number, number] {
+  for (;;) {
+    const x = rng.uniform(-1, 1);
+    const y = rng.uniform(-1, 1);
+    const r2 = x * x + y * y;
+    if (r2 > 1e-4 && r2 <= 1) {
+      const r = Math.sqrt(r2);
+      return [x / r, y / r];
+    }
+  }
 }
 
-/** sfc32 (C. Doty-Humphrey's Small Fast Counting generator): 128-bit state, passes PractRand. */
-class Rng {
-  /** State a, b, c, counter. A typed array, because int32 values in object fields are boxed (V8's small integers have 31 bits). */
-  private readonly s = new Int32Array(4);
-
-  constructor(a: number, b: number, c: number) {
-    this.s[0] = a;
-    this.s[1] = b;
-    this.s[2] = c;
-    this.s[3] = 1;
-    // The author's recommended warm-up, so that neighbouring indices give unrelated streams.
-    for (let k = 0; k < 12; k++) this.next();
-  }
-
-  /** Uniform unsigned 32-bit integer. */
-  next(): number {
-    const s = this.s;
-    const a = s[0]!;
-    const b = s[1]!;
-    const c = s[2]!;
-    const d = s[3]!;
-    const t = (((a + b) | 0) + d) | 0;
-    s[0] = b ^ (b >>> 9);
-    s[1] = (c + (c << 3)) | 0;
-    s[2] = (((c << 21) | (c >>> 11)) + t) | 0;
-    s[3] = (d + 1) | 0;
-    return t >>> 0;
-  }
-
-  /** Fills `out` with next() draws, the state kept in locals: the noise of an image takes 3072 of them. */
-  fill(out: Uint32Array): void {
-    const s = this.s;
-    let a = s[0]!;
-    let b = s[1]!;
-    let c = s[2]!;
-    let d = s[3]!;
-    for (let k = 0; k < out.length; k++) {
-      const t = (((a + b) | 0) + d) | 0;
-      a = b ^ (b >>> 9);
-      b = (c + (c << 3)) | 0;
-      c = (((c << 21) | (c >>> 11)) + t) | 0;
-      d = (d + 1) | 0;
-      out[k] = t;
-    }
-    s[0] = a;
-    s[1] = b;
-    s[2] = c;
-    s[3] = d;
-  }
-
-  /** Uniform in [lo, hi). */
-  uniform(lo = 0, hi = 1): number {
-    return lo + (hi - lo) * (this.next() / 4294967296);
-  }
-
-  /** Uniform integer in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.uniform(0, n));
-  }
-
-  /** Uniform direction as a unit vector [cos, sin], by rejection from the unit disk (no trigonometry). */
-  direction(): [number, number] {
-    for (;;) {
-      const x = this.uniform(-1, 1);
-      const y = this.uniform(-1, 1);
-      const r2 = x * x + y * y;
-      if (r2 > 1e-4 && r2 <= 1) {
-        const r = Math.sqrt(r2);
-        return [x / r, y / r];
-      }
-    }
-  }
-
-  /** Unit vector within +-`tan` (the tangent of the largest angle) of the x axis, uniform in that tangent. */
-  nearAxis(tan: number): [number, number] {
-    const t = this.uniform(-tan, tan);
-    const r = Math.sqrt(1 + t * t);
-    return [1 / r, t / r];
-  }
+/** Unit vector within +-`tan` (the tangent of the largest angle) of the x axis, uniform in that tangent. */
+function nearAxis(rng: Rng, tan: number): [number, number] {
+  const t = rng.uniform(-tan, tan);
+  const r = Math.sqrt(1 + t * t);
+  return [1 / r, t / r];
 }
 
 const SPLIT_TAG: Readonly<Record<SyntheticSplit, number>> = { train: 1, test: 2 };
@@ -421,7 +351,7 @@ function contrastingColour(rng: Rng, other: readonly number[]): number[] {
  * brightness offsets interpolated with smoothstep, which gives soft blotches of 6-16 pixels.
  */
 function paintBackground(rng: Rng, canvas: Canvas, colour: readonly number[]): void {
-  const [ux, uy] = rng.direction();
+  const [ux, uy] = direction(rng);
   const ramp = rng.uniform(0, DIFFICULTY.backgroundGradient) / (SIDE / 2);
   const texture = rng.uniform(0, DIFFICULTY.backgroundTexture);
   const cells = 2 + rng.int(4);
@@ -470,7 +400,7 @@ function clutterItem(rng: Rng): Placed {
     const r = rng.uniform(0.8, 2);
     return { cover: solid(disk(r)), cx, cy, cos: 1, sin: 0, reach: r, colour };
   }
-  const [cos, sin] = rng.direction();
+  const [cos, sin] = direction(rng);
   const half = rng.uniform(1.5, 4);
   const width = rng.uniform(0.5, 0.9);
   return { cover: solid(capsule(half, width)), cx, cy, cos, sin, reach: half + width, colour };
@@ -490,7 +420,7 @@ function classObject(rng: Rng, label: number, colour: number[]): Placed {
   // Objects may leave the frame by up to a quarter of their radius.
   const cx = rng.uniform(0.75 * r, SIDE - 0.75 * r);
   const cy = rng.uniform(0.75 * r, SIDE - 0.75 * r);
-  let [cos, sin] = pattern ? rng.nearAxis(TAN15) : rng.direction();
+  let [cos, sin] = pattern ? nearAxis(rng, TAN15) : direction(rng);
   let cover: Cover;
   switch (name) {
     case 'circle':

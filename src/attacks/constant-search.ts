@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { flag, num } from './params.js';
+import type { Candidate } from './result.js';
+import { BracketSearch } from './search.js';
+
+/** Parameters C&W and EAD share: the optimisation budget and the search on the trade-off constant c. */
+export const constantSearchParams = {
+  kappa: num(z.number().nonnegative(), 0, 'confidence: iterates count as adversarial only when they win by this logit margin'),
+  c: num(z.number().positive(), 0.01, 'initial trade-off constant between distance and margin loss'),
+  binarySteps: num(z.number().int().positive(), 9, 'binary-search steps on c (x10 until the first success, then bisect)'),
+  iterations: num(z.number().int().positive(), 1000, 'optimisation steps per binary-search step'),
+  abortEarly: flag(true, 'end a binary-search step when the loss has not fallen by 0.01% over a tenth of the iterations'),
+};
+
+export interface ConstantSearchSettings {
+  c: number;
+  binarySteps: number;
+  iterations: number;
+  abortEarly: boolean;
+}
+
+/**
+ * One example's progress through C&W-style optimisation: binary-search steps on c, each a run of up to
+ * `iterations` evaluated iterates, keeping the iterate of smallest distance among those adversarial with
+ * kappa over all steps. Early abort is decided per example on its own loss (the original code compared
+ * whole batches, which made results depend on the batch).
+ */
+export class ConstantSearch {
+  private readonly search: BracketSearch;
+  private readonly checkEvery: number;
+  private binaryStep = 0;
+  /** Index of the iterate being evaluated within the current binary-search step. */
+  iteration = 0;
+  private previousLoss = Infinity;
+  private stepSucceeded = false;
+  private bestDistance = Infinity;
+  found: Candidate = { image: undefined };
+
+  constructor(private readonly settings: ConstantSearchSettings) {
+    this.search = new BracketSearch(settings.c, 10);
+    this.checkEvery = Math.max(1, Math.floor(settings.iterations / 10));
+  }
+
+  get c(): number {
+    return this.search.value;
+  }
+
+  get done(): boolean {
+    return this.binaryStep === this.settings.binarySteps;
+  }
+
+  /**
+   * Records an evaluated iterate. Returns true when this ends the binary-search step (the caller then
+   * restarts its optimiser from the clean image with the new c), false when the caller takes a step.
+   */
+  evaluated(image: Float32Array, loss: number, distance: number, adversarial: boolean): boolean {
+    if (adversarial) {
+      this.stepSucceeded = true;
+      if (distance < this.bestDistance) {
+        this.bestDistance = distance;
+        this.found = { image: image.slice(), c: this.c };
+      }
+    }
+    const check = this.iteration % this.checkEvery === 0;
+    const stalled = this.settings.abortEarly && check && loss > this.previousLoss * 0.9999;
+    if (check) this.previousLoss = loss;
+    this.iteration++;
+    if (!stalled && this.iteration < this.settings.iterations) return false;
+    this.search.update(this.stepSucceeded);
+    this.binaryStep++;
+    this.iteration = 0;
+    this.previousLoss = Infinity;
+    this.stepSucceeded = false;
+    return true;
+  }
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { l2 } from '../metrics/distortion.js';
+import { row } from './batch.js';
+import { constantSearchParams, ConstantSearch } from './constant-search.js';
+import { isAdversarial } from './criterion.js';
+import { defineAttack } from './define.js';
+import { num } from './params.js';
+import { verify } from './result.js';
+
+export const cwL2Params = z.object({
+  ...constantSearchParams,
+  lr: num(z.number().positive(), 0.01, "Adam's learning rate in tanh space (Carlini & Wagner's 0.01)"),
+});
+
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+const ADAM_EPSILON = 1e-8;
+/** Keeps arctanh finite for pixels at 0 or 1 (the original's factor). */
+const TANH_SQUEEZE = 0.999999;
+
+/**
+ * C&W-L2 (Carlini & Wagner 2017): x' = (tanh(w) + 1) / 2 keeps iterates in the box without clipping;
+ * Adam minimises ||x' - x||_2^2 + c * max(0, margin + kappa) over w, restarting from the clean image for
+ * every constant of the example's binary search, and the result is the smallest-L2 iterate that was
+ * adversarial with kappa.
+ */
+export const cwL2 = defineAttack('cw-l2', 'Carlini & Wagner L2: Adam in tanh space, binary search on c', cwL2Params, async (batch, p) => {
+  const { n, size, labels, targets } = batch;
+  const head = { kind: 'cw-margin', targeted: targets !== undefined } as const;
+  const params = { labels, targets, kappa: p.kappa };
+  const adv = new Float32Array(n * size);
+  const w = new Float32Array(n * size);
+  const m = new Float32Array(n * size);
+  const v = new Float32Array(n * size);
+  const searches = Array.from({ length: n }, () => new ConstantSearch(p));
+  // Every binary-search step starts from the clean image with a fresh Adam state.
+  const reset = (e: number) => {
+    const x = batch.original(e);
+    const we = row(w, e, size);
+    for (let i = 0; i < size; i++) we[i] = Math.atanh((2 * x[i]! - 1) * TANH_SQUEEZE);
+    row(m, e, size).fill(0);
+    row(v, e, size).fill(0);
+    toBox(we, row(adv, e, size));
+  };
+  for (let e = 0; e < n; e++) reset(e);
+
+  await batch.loop((e) => !searches[e]!.done, async (rows) => {
+    const grads = await batch.gradient(adv, rows, head, params);
+    rows.forEach((e, r) => {
+      const g = grads[r];
+      if (!g) return;
+      batch.tallies[e]!.iterations++;
+      const search = searches[e]!;
+      const x = batch.original(e);
+      const image = row(adv, e, size);
+      const c = search.c;
+      const distance = l2(image, x) ** 2;
+      if (search.evaluated(image, distance + c * g.loss, distance, isAdversarial(g.logits, labels[e]!, targets?.[e], p.kappa))) {
+        reset(e);
+        return;
+      }
+      // Adam on w, with the gradient of the objective chained through x' = (tanh(w) + 1) / 2.
+      const t = search.iteration;
+      const rate = (p.lr * Math.sqrt(1 - BETA2 ** t)) / (1 - BETA1 ** t);
+      const we = row(w, e, size);
+      const me = row(m, e, size);
+      const ve = row(v, e, size);
+      for (let i = 0; i < size; i++) {
+        const gx = 2 * (image[i]! - x[i]!) + c * g.grad[i]!;
+        const th = Math.tanh(we[i]!);
+        const gw = (gx * (1 - th * th)) / 2;
+        me[i] = BETA1 * me[i]! + (1 - BETA1) * gw;
+        ve[i] = BETA2 * ve[i]! + (1 - BETA2) * gw * gw;
+        we[i] = we[i]! - (rate * me[i]!) / (Math.sqrt(ve[i]!) + ADAM_EPSILON);
+      }
+      toBox(we, image);
+    });
+  });
+  return verify(batch, searches.map((s) => s.found));
+});
+
+function toBox(w: Float32Array, image: Float32Array): void {
+  for (let i = 0; i < w.length; i++) image[i] = (Math.tanh(w[i]!) + 1) / 2;
+}
