@@ -1,7 +1,7 @@
-import { exampleRng } from './rng.js';
+import { exampleRng } from '../rng.js';
 import type { ExampleId } from './types.js';
 
-export const TARGET_KINDS = ['untargeted', 'random', 'least-likely', 'top-2'] as const;
+export const TARGET_KINDS = ['untargeted', 'random', 'least-likely', 'top2'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 export interface TargetOptions {
@@ -36,7 +36,7 @@ export function chooseTargets(kind: Exclude<TargetKind, 'untargeted'>, labels: I
       return t >= y ? t + 1 : t;
     }
     const row = logits!.subarray(e * numClasses, (e + 1) * numClasses);
-    const sign = kind === 'top-2' ? 1 : -1;
+    const sign = kind === 'top2' ? 1 : -1;
     let best = -1;
     for (let j = 0; j < numClasses; j++) {
       if (j !== y && (best < 0 || sign * row[j]! > sign * row[best]!)) best = j;

@@ -122,7 +122,7 @@ describe('closed-form distortions on a 5-class linear model', () => {
       assertWithin(found, l2, 0.01);
     }
     // The top-2 target of every example is class 1, the nearest.
-    const { results } = await runAttack('paper-ifgsm-search', s.model, { x: s.x, n: s.n, labels: s.labels, ids: ids(s.n) }, { target: 'top-2' });
+    const { results } = await runAttack('paper-ifgsm-search', s.model, { x: s.x, n: s.n, labels: s.labels, ids: ids(s.n) }, { target: 'top2' });
     report(t, 'targeted ifgsm search eps', linf, results.map((r) => r.eps!));
     results.forEach((r, e) => {
       assert.equal(r.target, 1);

@@ -15,7 +15,7 @@ const ids = Array.from({ length: N }, (_, e) => `val/${e}.JPEG`);
 describe('targets', () => {
   it('least-likely is the argmin logit, top-2 the second-highest', () => {
     const least = chooseTargets('least-likely', labels, K, { seed: 0, ids, logits });
-    const top2 = chooseTargets('top-2', labels, K, { seed: 0, ids, logits });
+    const top2 = chooseTargets('top2', labels, K, { seed: 0, ids, logits });
     for (let e = 0; e < N; e++) {
       const sorted = row(e).map((v, j) => [v, j] as const).sort((a, b) => b[0] - a[0]);
       assert.equal(least[e], sorted.at(-1)![1]);
@@ -28,7 +28,7 @@ describe('targets', () => {
       const r = row(e);
       return r.indexOf(e % 2 ? Math.min(...r) : Math.max(...r.filter((v) => v !== r[y])));
     });
-    for (const kind of ['least-likely', 'top-2', 'random'] as const) {
+    for (const kind of ['least-likely', 'top2', 'random'] as const) {
       chooseTargets(kind, wrong, K, { seed: 1, ids, logits }).forEach((t, e) => assert.notEqual(t, wrong[e]));
     }
   });
@@ -52,7 +52,7 @@ describe('targets', () => {
   });
 
   it('needs logits for the logit-based kinds', () => {
-    assert.throws(() => chooseTargets('top-2', labels, K, { seed: 0, ids }), /clean logits/);
+    assert.throws(() => chooseTargets('top2', labels, K, { seed: 0, ids }), /clean logits/);
   });
 
   it('runAttack records the target of every example and attacks it', async () => {
@@ -65,7 +65,7 @@ describe('targets', () => {
     const model = linearClassifier(W, [0.4, 0.2, 0, -0.4], [1, 2, 2]);
     const x = new Float32Array([0.5, 0.5, 0.5, 0.5]);
     const batch = { x, n: 1, labels: new Int32Array([0]), ids: ['a'] };
-    assert.equal((await runAttack('deepfool', model, batch, { target: 'top-2' })).results[0]!.target, 1);
+    assert.equal((await runAttack('deepfool', model, batch, { target: 'top2' })).results[0]!.target, 1);
     const least = (await runAttack('deepfool', model, batch, { target: 'least-likely' })).results[0]!;
     assert.deepEqual([least.target, least.predicted, least.status], [3, 3, 'success']);
     const untargeted = await runAttack('deepfool', model, batch);
