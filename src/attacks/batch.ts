@@ -1,4 +1,4 @@
-import type { DifferentiableClassifier, LossHead, LossParams } from '../runtime/classifier-types.js';
+import type { DifferentiableClassifier, LossHead, LossValues } from '../runtime/classifier-types.js';
 import { allFinite } from '../runtime/logits.js';
 import type { RunOptions } from './types.js';
 
@@ -72,7 +72,7 @@ export class Batch {
    * narrowed to the rows. A row whose logits, loss or gradient is not finite is marked and comes back
    * undefined.
    */
-  async gradient(images: Float32Array, rows: readonly number[], head: LossHead, params: LossParams): Promise<(RowGradient | undefined)[]> {
+  async gradient(images: Float32Array, rows: readonly number[], head: LossHead, params: LossValues): Promise<(RowGradient | undefined)[]> {
     if (rows.length === 0) return [];
     const result = await this.classifier.gradient(this.pack(images, rows), rows.length, head, selectParams(params, rows, this.numClasses));
     return rows.map((e, r) => {
@@ -121,9 +121,9 @@ function indices(n: number): number[] {
   return Array.from({ length: n }, (_, e) => e);
 }
 
-/** LossParams for `rows` of a batch: per-example arrays are gathered, batch-wide values kept. */
-function selectParams(params: LossParams, rows: readonly number[], numClasses: number): LossParams {
-  const out: LossParams = {};
+/** LossValues for `rows` of a batch: per-example arrays are gathered, batch-wide values kept. */
+function selectParams(params: LossValues, rows: readonly number[], numClasses: number): LossValues {
+  const out: LossValues = {};
   for (const key of ['labels', 'targets', 'i', 'j'] as const) {
     const values = params[key];
     if (values) out[key] = Int32Array.from(rows, (e) => values[e]!);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { LossHead, LossParams } from '../runtime/classifier-types.js';
+import type { LossHead, LossValues } from '../runtime/classifier-types.js';
 import { topK } from '../runtime/logits.js';
 import { row } from './batch.js';
 import { clip01, norm1, norm2 } from './box.js';
@@ -89,7 +89,7 @@ export const deepfool = defineAttack('deepfool', 'DeepFool: steps to the nearest
 /** A linearised boundary: the loss head whose value and gradient give f and grad f, and the sign that crosses it. */
 interface Probe {
   head: LossHead;
-  params: LossParams;
+  params: LossValues;
   sign: 1 | -1;
 }
 

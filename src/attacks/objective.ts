@@ -1,4 +1,4 @@
-import type { LossHead, LossParams } from '../runtime/classifier-types.js';
+import type { LossHead, LossValues } from '../runtime/classifier-types.js';
 import type { Batch } from './batch.js';
 import { choice } from './params.js';
 
@@ -10,7 +10,7 @@ export const lossParam = choice(['ce', 'cw'], 'ce', "loss whose gradient is foll
  * cross-entropy of the label is ascended, targeted cross-entropy of the target descended, and the C&W
  * margin (which is positive while the example is not yet adversarial) descended either way.
  */
-export function stepObjective(loss: 'ce' | 'cw', batch: Batch): { head: LossHead; params: LossParams; direction: 1 | -1 } {
+export function stepObjective(loss: 'ce' | 'cw', batch: Batch): { head: LossHead; params: LossValues; direction: 1 | -1 } {
   const { labels, targets } = batch;
   if (loss === 'cw') return { head: { kind: 'cw-margin', targeted: targets !== undefined }, params: { labels, targets, kappa: 0 }, direction: -1 };
   return targets === undefined

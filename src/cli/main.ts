@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { registerModels } from './models.js';
+import { registerAttack } from './attack.js';
 import { UserError } from '../errors.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
@@ -13,6 +14,7 @@ const program = new Command('robustscope')
   .exitOverride();
 
 registerModels(program);
+registerAttack(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -22,3 +22,10 @@ export function modelOptions(o: ModelFlags): LoadModelOptions {
 export const labelsFlag = () => new Option('--labels <file>', 'class ids/names in logit order, one per line or a JSON array (overrides the manifest)');
 export const threadsFlag = () => new Option('--threads <n>', 'ONNX Runtime intra-op threads (default 2)').argParser(intOption);
 export const resizeFlag = () => new Option('--resize <mode>', "how images reach the input size (overrides the manifest)").choices(['shorter-side-crop', 'stretch']);
+
+/** Collects repeated `--set key=value` into one object; values stay strings for the attack's schema. */
+export function setOption(value: string, previous: Record<string, string>): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError(`expected key=value, got '${value}'`);
+  return { ...previous, [value.slice(0, eq).trim()]: value.slice(eq + 1).trim() };
+}

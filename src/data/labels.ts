@@ -94,7 +94,8 @@ function parseJsonLabels(text: string, path: string): LabelList {
  * Maps each dataset class index to the model's logit index.
  * By id when every dataset class is among the model's class ids (so a 1001-class model with a
  * "background" entry first lines up by itself); otherwise, when every dataset class is an integer
- * string, by that integer, which must be below numClasses.
+ * string, by that integer, which must be below numClasses; otherwise a model without class ids (no label
+ * list) is taken to use the dataset's class order, which needs the class counts to agree.
  */
 export function alignLabels(
   datasetClasses: readonly string[],
@@ -110,6 +111,10 @@ export function alignLabels(
   const allIntegers = datasetClasses.every((c) => INTEGER.test(c));
   if (allIntegers && datasetClasses.every((c) => Number(c) < model.numClasses)) {
     return Int32Array.from(datasetClasses, Number);
+  }
+  if (model.classIds.length === 0) {
+    if (datasetClasses.length === model.numClasses) return Int32Array.from(datasetClasses, (_, i) => i);
+    throw new UserError(`the model has no label list and ${model.numClasses} classes, the dataset ${datasetClasses.length}; give the model's labels (--labels FILE or its manifest)`);
   }
   const unmatched = allIntegers
     ? datasetClasses.filter((c) => Number(c) >= model.numClasses)

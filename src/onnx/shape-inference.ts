@@ -42,7 +42,8 @@ export async function inferShapes(model: Model, inputs: Record<string, number[]>
   };
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(encodeModel(probe), { logSeverityLevel: 3, graphOptimizationLevel: 'disabled', intraOpNumThreads: 2 });
+    // Fatal-only logging: a probe at a batch size the graph pins fails by design, and ORT would print it.
+    session = await ort.InferenceSession.create(encodeModel(probe), { logSeverityLevel: 4, graphOptimizationLevel: 'disabled', intraOpNumThreads: 2 });
   } catch (err) {
     throw new UserError(`${label}: ONNX Runtime cannot load the model (${messageOf(err)})`);
   }

@@ -1,3 +1,6 @@
+import type { LossHead } from '../autodiff/loss-heads.js';
+import type { LossValues } from './gradient-session.js';
+
 /**
  * What attacks, metrics and the CLI see of a model: logits in canonical space (float32, NCHW, RGB, [0,1]).
  * Engine-neutral on purpose: nothing here mentions ONNX Runtime.
@@ -8,7 +11,10 @@ export interface ClassifierInfo {
   readonly numClasses: number;
   /** Human-readable class names, one per logit. */
   readonly labels: readonly string[];
-  /** Stable class identifiers (e.g. WordNet IDs) used to align dataset labels; defaults to labels. */
+  /**
+   * Stable class identifiers (e.g. WordNet IDs) used to align dataset labels; empty when the model comes
+   * without a label list (it is then taken to use the dataset's class order).
+   */
   readonly classIds: readonly string[];
 }
 
@@ -18,30 +24,8 @@ export interface Classifier extends ClassifierInfo {
   dispose(): Promise<void>;
 }
 
-/**
- * Scalar-per-example losses on logits Z that gradients are taken of. Runtime values come in LossParams,
- * so one compiled graph serves every step of an attack.
- * - cross-entropy: -log softmax(Z)_y with y = params.labels.
- * - cw-margin untargeted: max(0, Z_y - max_{j!=y} Z_j + kappa), y = params.labels.
- * - cw-margin targeted:   max(0, max_{j!=t} Z_j - Z_t + kappa), t = params.targets.
- * - logit-diff: Z_i - Z_j with i = params.i, j = params.j (CLEVER's g(x)).
- * - logit-weights: sum_j c_j Z_j with c = params.cotangent [n, classes] (a vector-Jacobian product).
- */
-export type LossHead =
-  | { kind: 'cross-entropy' }
-  | { kind: 'cw-margin'; targeted: boolean }
-  | { kind: 'logit-diff' }
-  | { kind: 'logit-weights' };
-
-export interface LossParams {
-  labels?: Int32Array;
-  targets?: Int32Array;
-  /** One value for the batch or one per example. */
-  kappa?: number | Float32Array;
-  i?: Int32Array;
-  j?: Int32Array;
-  cotangent?: Float32Array;
-}
+/** Loss heads and their per-step values are defined once, by the gradient compiler that builds them. */
+export type { LossHead, LossValues };
 
 export interface GradientResult {
   /** n * numClasses logits of the same forward pass. */
@@ -54,5 +38,5 @@ export interface GradientResult {
 
 /** A classifier that can also return input gradients of a loss head (attacks, CLEVER). */
 export interface DifferentiableClassifier extends Classifier {
-  gradient(x: Float32Array, n: number, head: LossHead, params: LossParams): Promise<GradientResult>;
+  gradient(x: Float32Array, n: number, head: LossHead, params: LossValues): Promise<GradientResult>;
 }

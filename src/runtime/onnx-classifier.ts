@@ -1,7 +1,8 @@
 import type * as ort from 'onnxruntime-node';
 import type { Model } from '../onnx/ir.js';
 import type { Manifest } from '../models/manifest.js';
-import type { Classifier } from './classifier-types.js';
+import type { DifferentiableClassifier, GradientResult, LossHead, LossValues } from './classifier-types.js';
+import { GradientSession } from './gradient-session.js';
 import { canonicalModel, type CanonicalModel } from './canonical-model.js';
 import { createSession, floatTensor, runSession, type SessionOptions } from './session.js';
 import { UserError } from '../errors.js';
@@ -13,12 +14,16 @@ export interface ClassifierOptions extends SessionOptions {
 
 export const DEFAULT_BATCH = 32;
 
-/** A Classifier over one ONNX Runtime session of the canonical model. */
-export class OnnxClassifier implements Classifier {
+/**
+ * A Classifier over one ONNX Runtime session of the canonical model, plus one gradient session per loss
+ * head, compiled on first use and kept (attacks call the same head thousands of times).
+ */
+export class OnnxClassifier implements DifferentiableClassifier {
   readonly inputShape: readonly [number, number, number];
   readonly numClasses: number;
   readonly exampleSize: number;
   private readonly batch: number;
+  private readonly gradients = new Map<string, Promise<GradientSession>>();
 
   private constructor(
     /** Name used in messages and records (file path or zoo name). */
@@ -33,6 +38,7 @@ export class OnnxClassifier implements Classifier {
     readonly sha256: string,
     private readonly session: ort.InferenceSession,
     batchSize: number,
+    private readonly threads: number | undefined,
   ) {
     this.inputShape = canonical.inputShape;
     this.numClasses = canonical.numClasses;
@@ -44,9 +50,9 @@ export class OnnxClassifier implements Classifier {
     const canonical = canonicalModel(raw, manifest, meta.name);
     const k = canonical.numClasses;
     const names = fitLabels(meta.names, k, meta.name) ?? Array.from({ length: k }, (_, i) => `class ${i}`);
-    const ids = fitLabels(meta.ids, k, meta.name) ?? names;
+    const ids = fitLabels(meta.ids, k, meta.name) ?? fitLabels(meta.names, k, meta.name) ?? [];
     const session = await createSession(canonical.model, meta.name, opts);
-    return new OnnxClassifier(meta.name, raw, canonical, manifest, names, ids, meta.sha256, session, opts.batchSize ?? DEFAULT_BATCH);
+    return new OnnxClassifier(meta.name, raw, canonical, manifest, names, ids, meta.sha256, session, opts.batchSize ?? DEFAULT_BATCH, opts.threads);
   }
 
   /** The canonical model (preprocessing in front, logits out): what gradients are compiled from. */
@@ -71,6 +77,19 @@ export class OnnxClassifier implements Classifier {
     return out;
   }
 
+  /** Logits, per-example loss and its input gradient in one ONNX Runtime call per batch. */
+  async gradient(x: Float32Array, n: number, head: LossHead, values: LossValues): Promise<GradientResult> {
+    this.checkInput(x, n);
+    const key = JSON.stringify(head);
+    let session = this.gradients.get(key);
+    if (!session) {
+      session = GradientSession.create(this.canonical.model, head, { input: true }, { intraOpNumThreads: this.threads });
+      this.gradients.set(key, session);
+    }
+    const { logits, loss, grad } = await (await session).run(x, n, values);
+    return { logits, loss, grad };
+  }
+
   checkInput(x: Float32Array, n: number): void {
     if (!Number.isInteger(n) || n < 0 || x.length !== n * this.exampleSize) {
       throw new UserError(`${this.name}: expected ${n} example(s) of shape [${this.inputShape.join(',')}] (${n * this.exampleSize} values), got ${x.length} values`);
@@ -78,6 +97,9 @@ export class OnnxClassifier implements Classifier {
   }
 
   async dispose(): Promise<void> {
+    const sessions = await Promise.allSettled(this.gradients.values());
+    for (const s of sessions) if (s.status === 'fulfilled') await s.value.dispose();
+    this.gradients.clear();
     await this.session.release();
   }
 }

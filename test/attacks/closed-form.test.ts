@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { ATTACKS, runAttack } from '../../src/attacks/registry.js';
 import type { AttackResult, ParamValues } from '../../src/attacks/types.js';
-import { linearSetup, logitGap, SIZE, weightGapNorm, type LinearSetup } from './models.js';
+import type { DifferentiableClassifier } from '../../src/runtime/classifier-types.js';
+import { linearSetup, logitGap, onnxLinearClassifier, SHAPE, SIZE, weightGapNorm, type LinearSetup } from './models.js';
 
 /**
  * On a linear model the smallest perturbation that moves x from class y to class j's side of the boundary
@@ -11,19 +12,27 @@ import { linearSetup, logitGap, SIZE, weightGapNorm, type LinearSetup } from './
  * nearest of the boundaries counts (the class region is an intersection of half-spaces).
  */
 
+type Setup = LinearSetup<DifferentiableClassifier>;
+type Backend = 'typescript' | 'onnx';
+
+/** The setup on one backend: the pure-TypeScript model, or the same weights as an ONNX graph on ORT. */
+async function onBackend(backend: Backend, s: LinearSetup): Promise<Setup> {
+  return backend === 'typescript' ? s : { ...s, model: await onnxLinearClassifier(s.W, s.b, SHAPE) };
+}
+
 const ids = (n: number) => Array.from({ length: n }, (_, e) => `item:${e}`);
 
-function run(s: LinearSetup, name: keyof typeof ATTACKS, params: ParamValues, targets?: Int32Array): Promise<AttackResult[]> {
+function run(s: Setup, name: keyof typeof ATTACKS, params: ParamValues, targets?: Int32Array): Promise<AttackResult[]> {
   return ATTACKS[name].run(s.model, s.x, s.n, s.labels, targets, params, { seed: 0, ids: ids(s.n) });
 }
 
 /** Per example: the minimal distortion over the given candidate classes, in the dual norm of p. */
-function minimal(s: LinearSetup, classes: number[], p: 1 | 2): number[] {
+function minimal(s: Setup, classes: number[], p: 1 | 2): number[] {
   return Array.from({ length: s.n }, (_, e) => Math.min(...classes.map((j) => logitGap(s, e, 0, j) / weightGapNorm(s, 0, j, p))));
 }
 
 /** The box does not bind: the L-inf-minimal perturbation (the largest per element) stays inside [0,1]. */
-function assertInsideBox(s: LinearSetup, linf: number[]): void {
+function assertInsideBox(s: Setup, linf: number[]): void {
   for (let e = 0; e < s.n; e++) {
     const x = s.x.subarray(e * SIZE, (e + 1) * SIZE);
     for (const v of x) assert.ok(v - linf[e]! > 0 && v + linf[e]! < 1);
@@ -45,91 +54,96 @@ function successes(results: AttackResult[], key: 'l1' | 'l2' | 'linf'): number[]
   });
 }
 
-describe('closed-form distortions on a 2-class linear model', () => {
-  const s = linearSetup([1.5], 4, 1);
-  const l2 = minimal(s, [1], 2);
-  const linf = minimal(s, [1], 1);
+for (const backend of ['typescript', 'onnx'] as const) {
+  describe(`closed-form distortions on a 2-class linear model (${backend})`, () => {
+    const base = linearSetup([1.5], 4, 1);
+    let s: Setup = base;
+    before(async () => { s = await onBackend(backend, base); });
+    after(() => s.model.dispose());
+    const l2 = minimal(base, [1], 2);
+    const linf = minimal(base, [1], 1);
 
-  it('sits far enough inside the box', () => assertInsideBox(s, l2.map((v, e) => Math.max(v, linf[e]!))));
+    it('sits far enough inside the box', () => assertInsideBox(s, l2.map((v, e) => Math.max(v, linf[e]!))));
 
-  it('DeepFool-L2 reaches the minimal L2 within 1%', async (t) => {
-    const found = successes(await run(s, 'deepfool', { overshoot: 0.001 }), 'l2');
-    report(t, 'deepfool L2', l2, found);
-    assertWithin(found, l2, 0.01);
-  });
-
-  it('DeepFool-Linf reaches the minimal L-inf within 1%', async (t) => {
-    const found = successes(await run(s, 'deepfool', { norm: 'linf', overshoot: 0.001 }), 'linf');
-    report(t, 'deepfool Linf', linf, found);
-    assertWithin(found, linf, 0.01);
-  });
-
-  it('C&W-L2 reaches the minimal L2 within 1% (defaults and the paper preset)', async (t) => {
-    for (const name of ['cw-l2', 'paper-cw']) {
-      const { results } = await runAttack(name, s.model, { x: s.x, n: s.n, labels: s.labels, ids: ids(s.n) });
-      const found = successes(results, 'l2');
-      report(t, `${name} L2`, l2, found);
+    it('DeepFool-L2 reaches the minimal L2 within 1%', async (t) => {
+      const found = successes(await run(s, 'deepfool', { overshoot: 0.001 }), 'l2');
+      report(t, 'deepfool L2', l2, found);
       assertWithin(found, l2, 0.01);
-      for (const r of results) assert.ok(r.c! > 0);
-    }
-  });
+    });
 
-  it('the I-FGSM search reaches the minimal L-inf within its bisection resolution', async (t) => {
-    const { results } = await runAttack('paper-ifgsm-search', s.model, { x: s.x, n: s.n, labels: s.labels, ids: ids(s.n) });
-    const found = results.map((r) => r.eps!);
-    report(t, 'ifgsm search eps', linf, found);
-    found.forEach((eps, e) => {
-      const resolution = bisectionResolution(linf[e]!, 0.02, 9);
-      t.diagnostic(`example ${e}: resolution ${resolution.toFixed(5)}`);
-      assert.ok(eps >= linf[e]! * (1 - 1e-5) && eps - linf[e]! <= resolution, `example ${e}: eps ${eps}, minimal ${linf[e]}`);
-      // Signed-gradient steps on a linear model use the whole budget.
-      assert.ok(Math.abs(results[e]!.distortion!.linf - eps) < 1e-6);
+    it('DeepFool-Linf reaches the minimal L-inf within 1%', async (t) => {
+      const found = successes(await run(s, 'deepfool', { norm: 'linf', overshoot: 0.001 }), 'linf');
+      report(t, 'deepfool Linf', linf, found);
+      assertWithin(found, linf, 0.01);
+    });
+
+    it('C&W-L2 reaches the minimal L2 within 1% (defaults and the paper preset)', async (t) => {
+      for (const name of ['cw-l2', 'paper-cw']) {
+        const { results } = await runAttack(name, s.model, { x: s.x, n: s.n, labels: s.labels, ids: ids(s.n) });
+        const found = successes(results, 'l2');
+        report(t, `${name} L2`, l2, found);
+        assertWithin(found, l2, 0.01);
+        for (const r of results) assert.ok(r.c! > 0);
+      }
+    });
+
+    it('the I-FGSM search reaches the minimal L-inf within its bisection resolution', async (t) => {
+      const { results } = await runAttack('paper-ifgsm-search', s.model, { x: s.x, n: s.n, labels: s.labels, ids: ids(s.n) });
+      const found = results.map((r) => r.eps!);
+      report(t, 'ifgsm search eps', linf, found);
+      found.forEach((eps, e) => {
+        const resolution = bisectionResolution(linf[e]!, 0.02, 9);
+        t.diagnostic(`example ${e}: resolution ${resolution.toFixed(5)}`);
+        assert.ok(eps >= linf[e]! * (1 - 1e-5) && eps - linf[e]! <= resolution, `example ${e}: eps ${eps}, minimal ${linf[e]}`);
+        // Signed-gradient steps on a linear model use the whole budget.
+        assert.ok(Math.abs(results[e]!.distortion!.linf - eps) < 1e-6);
+      });
+    });
+
+    it('EAD with the L1 rule finds a perturbation no larger in L1 than C&W', async (t) => {
+      const ead = successes(await run(s, 'ead', {}), 'l1');
+      const cw = successes(await run(s, 'cw-l2', {}), 'l1');
+      report(t, 'L1 of EAD vs C&W', cw, ead);
+      ead.forEach((v, e) => assert.ok(v <= cw[e]!, `example ${e}: EAD ${v} > C&W ${cw[e]}`));
     });
   });
 
-  it('EAD with the L1 rule finds a perturbation no larger in L1 than C&W', async (t) => {
-    const ead = successes(await run(s, 'ead', {}), 'l1');
-    const cw = successes(await run(s, 'cw-l2', {}), 'l1');
-    report(t, 'L1 of EAD vs C&W', cw, ead);
-    ead.forEach((v, e) => assert.ok(v <= cw[e]!, `example ${e}: EAD ${v} > C&W ${cw[e]}`));
-  });
-});
+  describe(`closed-form distortions on a 5-class linear model (${backend})`, () => {
+    // Untargeted I-FGSM has no closed form here: the cross-entropy gradient mixes all classes' weights.
+    it('untargeted: DeepFool and C&W reach the nearest boundary in L2', async (t) => {
+      const s = await onBackend(backend, linearSetup([1.5, 1.8, 2.2, 2.6], 4, 7));
+      const l2 = minimal(s, [1, 2, 3, 4], 2);
+      assertInsideBox(s, l2);
+      for (const [name, params] of [['deepfool', { overshoot: 0.001 }], ['cw-l2', {}]] as const) {
+        const found = successes(await run(s, name, params), 'l2');
+        report(t, `${name} L2`, l2, found);
+        assertWithin(found, l2, 0.01);
+      }
+    });
 
-describe('closed-form distortions on a 5-class linear model', () => {
-  // Untargeted I-FGSM has no closed form here: the cross-entropy gradient mixes all classes' weights.
-  it('untargeted: DeepFool and C&W reach the nearest boundary in L2', async (t) => {
-    const s = linearSetup([1.5, 1.8, 2.2, 2.6], 4, 7);
-    const l2 = minimal(s, [1, 2, 3, 4], 2);
-    assertInsideBox(s, l2);
-    for (const [name, params] of [['deepfool', { overshoot: 0.001 }], ['cw-l2', {}]] as const) {
-      const found = successes(await run(s, name, params), 'l2');
-      report(t, `${name} L2`, l2, found);
-      assertWithin(found, l2, 0.01);
-    }
-  });
-
-  it('targeted (y, t): the pair formula holds when the other classes are far below', async (t) => {
-    const s = linearSetup([1.5, 30, 30, 30], 4, 11);
-    const targets = new Int32Array(s.n).fill(1);
-    const l2 = minimal(s, [1], 2);
-    const linf = minimal(s, [1], 1);
-    assertInsideBox(s, l2.map((v, e) => Math.max(v, linf[e]!)));
-    for (const [name, params] of [['deepfool', { overshoot: 0.001 }], ['cw-l2', {}]] as const) {
-      const results = await run(s, name, params, targets);
-      for (const r of results) assert.equal(r.predicted, 1);
-      const found = successes(results, 'l2');
-      report(t, `targeted ${name} L2`, l2, found);
-      assertWithin(found, l2, 0.01);
-    }
-    // The top-2 target of every example is class 1, the nearest.
-    const { results } = await runAttack('paper-ifgsm-search', s.model, { x: s.x, n: s.n, labels: s.labels, ids: ids(s.n) }, { target: 'top2' });
-    report(t, 'targeted ifgsm search eps', linf, results.map((r) => r.eps!));
-    results.forEach((r, e) => {
-      assert.equal(r.target, 1);
-      assert.ok(r.eps! >= linf[e]! * (1 - 1e-5) && r.eps! - linf[e]! <= bisectionResolution(linf[e]!, 0.02, 9));
+    it('targeted (y, t): the pair formula holds when the other classes are far below', async (t) => {
+      const s = await onBackend(backend, linearSetup([1.5, 30, 30, 30], 4, 11));
+      const targets = new Int32Array(s.n).fill(1);
+      const l2 = minimal(s, [1], 2);
+      const linf = minimal(s, [1], 1);
+      assertInsideBox(s, l2.map((v, e) => Math.max(v, linf[e]!)));
+      for (const [name, params] of [['deepfool', { overshoot: 0.001 }], ['cw-l2', {}]] as const) {
+        const results = await run(s, name, params, targets);
+        for (const r of results) assert.equal(r.predicted, 1);
+        const found = successes(results, 'l2');
+        report(t, `targeted ${name} L2`, l2, found);
+        assertWithin(found, l2, 0.01);
+      }
+      // The top-2 target of every example is class 1, the nearest.
+      const { results } = await runAttack('paper-ifgsm-search', s.model, { x: s.x, n: s.n, labels: s.labels, ids: ids(s.n) }, { target: 'top2' });
+      report(t, 'targeted ifgsm search eps', linf, results.map((r) => r.eps!));
+      results.forEach((r, e) => {
+        assert.equal(r.target, 1);
+        assert.ok(r.eps! >= linf[e]! * (1 - 1e-5) && r.eps! - linf[e]! <= bisectionResolution(linf[e]!, 0.02, 9));
+      });
     });
   });
-});
+}
 
 /**
  * Width of the final bracket of the study's search for a threshold: from `start`, double on failure and

@@ -1,5 +1,9 @@
 import { Rng } from '../../src/rng.js';
 import { linearClassifier, reluNetClassifier, type TestClassifier } from '../helpers/linear-classifier.js';
+import type { DifferentiableClassifier } from '../../src/runtime/classifier-types.js';
+import { GraphBuilder, modelOf } from '../../src/onnx/builder.js';
+import { OnnxClassifier } from '../../src/runtime/onnx-classifier.js';
+import { parseManifest } from '../../src/models/manifest.js';
 
 /** Small seeded models and inputs shared by the attack tests. */
 
@@ -25,8 +29,8 @@ export function uniformInputs(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n * SIZE }, () => r.uniform());
 }
 
-export interface LinearSetup {
-  model: TestClassifier;
+export interface LinearSetup<M extends DifferentiableClassifier = TestClassifier> {
+  model: M;
   W: number[][];
   b: number[];
   x: Float32Array;
@@ -48,14 +52,14 @@ export function linearSetup(gaps: number[], n: number, seed: number): LinearSetu
 }
 
 /** Z_i - Z_j of a linear model at example e of x (float64). */
-export function logitGap(s: LinearSetup, e: number, i: number, j: number): number {
+export function logitGap(s: LinearSetup<DifferentiableClassifier>, e: number, i: number, j: number): number {
   let gap = s.b[i]! - s.b[j]!;
   for (let d = 0; d < SIZE; d++) gap += (s.W[i]![d]! - s.W[j]![d]!) * s.x[e * SIZE + d]!;
   return gap;
 }
 
 /** ||w_i - w_j||_p for p = 1 or 2. */
-export function weightGapNorm(s: LinearSetup, i: number, j: number, p: 1 | 2): number {
+export function weightGapNorm(s: LinearSetup<DifferentiableClassifier>, i: number, j: number, p: 1 | 2): number {
   let sum = 0;
   for (let d = 0; d < SIZE; d++) sum += Math.abs(s.W[i]![d]! - s.W[j]![d]!) ** p;
   return p === 2 ? Math.sqrt(sum) : sum;
@@ -77,4 +81,19 @@ export async function reluSetup(n: number, seed: number): Promise<{ model: TestC
   model.calls.logits = 0;
   model.calls.examples = 0;
   return { model, x, labels };
+}
+
+/**
+ * The same linear model as an ONNX graph built with the graph builder (Flatten + Gemm) and run by ONNX
+ * Runtime, its gradients compiled by our autodiff: the closed-form checks then cover the real path.
+ */
+export async function onnxLinearClassifier(W: number[][], b: number[], shape: readonly [number, number, number]): Promise<OnnxClassifier> {
+  const g = new GraphBuilder();
+  const x = g.input('x', ['N', ...shape]);
+  const flat = g.op('Flatten', [x], { axis: 1 });
+  const w = g.constFloat('W', [W.length, W[0]!.length], W.flat());
+  const bias = g.constFloat('b', [b.length], b);
+  g.node('Gemm', [flat, w, bias], { transB: 1 }, { outputs: ['logits'] });
+  g.output('logits', ['N', W.length]);
+  return OnnxClassifier.create(modelOf(g.graph), parseManifest({ outputs: 'logits' }, 'linear'), { name: 'onnx-linear', sha256: 'test' });
 }

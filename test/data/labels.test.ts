@@ -114,3 +114,10 @@ describe('alignLabels', () => {
     );
   });
 });
+
+describe('alignLabels for a model without a label list', () => {
+  it('maps by position when the class counts agree, and refuses otherwise', () => {
+    assert.deepEqual([...alignLabels(['cat', 'dog', 'eel'], { classIds: [], numClasses: 3 })], [0, 1, 2]);
+    assert.throws(() => alignLabels(['cat', 'dog'], { classIds: [], numClasses: 3 }), /no label list and 3 classes, the dataset 2/);
+  });
+});

@@ -1,4 +1,4 @@
-import type { DifferentiableClassifier, GradientResult, LossHead, LossParams } from '../../src/runtime/classifier-types.js';
+import type { DifferentiableClassifier, GradientResult, LossHead, LossValues } from '../../src/runtime/classifier-types.js';
 
 /**
  * Pure-TypeScript classifiers with exact analytic gradients, for testing attacks without ONNX Runtime:
@@ -117,7 +117,7 @@ function denseClassifier(dense: Dense[], inputShape: readonly [number, number, n
 }
 
 /** A loss head's value on one example's logits and its gradient with respect to them. */
-function headLoss(head: LossHead, params: LossParams, e: number, z: Float64Array): { value: number; cotangent: Float64Array } {
+function headLoss(head: LossHead, params: LossValues, e: number, z: Float64Array): { value: number; cotangent: Float64Array } {
   const k = z.length;
   const cot = new Float64Array(k);
   const need = <T>(v: T | undefined, name: string): T => {
@@ -153,7 +153,7 @@ function headLoss(head: LossHead, params: LossParams, e: number, z: Float64Array
       cot[j]! -= 1;
       return { value: z[i]! - z[j]!, cotangent: cot };
     }
-    case 'logit-weights': {
+    case 'weighted-logits': {
       const c = need(params.cotangent, 'cotangent');
       let value = 0;
       for (let j = 0; j < k; j++) {

@@ -1,0 +1,101 @@
+import { DataType, type Node, type Tensor } from '../onnx/ir.js';
+import { tensorValues } from '../onnx/tensor.js';
+import { UserError } from '../errors.js';
+import type { Emitter } from './emitter.js';
+import type { VjpContext } from './rules/context.js';
+import { RULES } from './rules/index.js';
+import type { TensorInfo } from './shapes.js';
+
+export interface BackwardInput {
+  e: Emitter;
+  /** Forward nodes (model and loss head) in topological order. */
+  nodes: readonly Node[];
+  infos: ReadonlyMap<string, TensorInfo>;
+  constants: ReadonlyMap<string, Tensor>;
+  /** The per-example loss [N]; its gradient seed is ones, so gradients are of the summed loss. */
+  loss: string;
+  /** Tensors to differentiate with respect to. */
+  targets: readonly string[];
+}
+
+/** Compile-time constants of a graph: initializers and Constant node outputs. */
+export function constantsOf(nodes: readonly Node[], initializers: readonly Tensor[]): Map<string, Tensor> {
+  const out = new Map(initializers.map((t) => [t.name, t]));
+  for (const n of nodes) {
+    if (n.opType !== 'Constant' || !n.outputs[0]) continue;
+    const a = n.attrs['value'] ?? n.attrs['value_ints'] ?? n.attrs['value_int'];
+    const name = n.outputs[0];
+    if (a?.type === 'tensor') out.set(name, a.value);
+    else if (a?.type === 'ints') out.set(name, { name, dataType: DataType.INT64, dims: [a.value.length], data: BigInt64Array.from(a.value, (v) => BigInt(v)) });
+    else if (a?.type === 'int') out.set(name, { name, dataType: DataType.INT64, dims: [], data: BigInt64Array.of(BigInt(a.value)) });
+  }
+  return out;
+}
+
+/**
+ * Reverse-mode pass: walks the forward nodes backwards and emits each one's VJP rule, summing gradients of
+ * tensors used more than once. Only nodes between a target and the loss are differentiated: a tensor
+ * carries gradient when it is float32 and computed from a target (integer paths such as Shape or ArgMax
+ * end it) and the loss depends on it. Returns the gradient tensor of each target.
+ */
+export function emitBackward(p: BackwardInput): Map<string, string> {
+  const { e, nodes, infos } = p;
+  const info = (t: string): TensorInfo => {
+    const i = infos.get(t);
+    if (!i) throw new Error(`autodiff: no static shape for tensor '${t}'`);
+    return i;
+  };
+  const active = new Set(p.targets);
+  // Other float types computed from differentiated tensors would silently cut the gradient if the loss used them.
+  const otherFloat = new Map<string, Node>();
+  for (const n of nodes) {
+    if (!n.inputs.some((i) => active.has(i))) continue;
+    for (const o of n.outputs) {
+      const type = infos.get(o)?.elemType;
+      if (type === DataType.FLOAT) active.add(o);
+      else if (type === DataType.DOUBLE || type === DataType.FLOAT16 || type === DataType.BFLOAT16) otherFloat.set(o, n);
+    }
+  }
+  const needed = new Set([p.loss]);
+  for (const n of [...nodes].reverse()) {
+    if (n.outputs.some((o) => needed.has(o))) n.inputs.forEach((i) => { if (i) needed.add(i); });
+  }
+  for (const [t, n] of otherFloat) {
+    if (needed.has(t)) throw new UserError(`node '${n.name}' (${n.opType}) computes '${t}' as ${DataType[infos.get(t)!.elemType]}; gradients flow through float32 tensors only`);
+  }
+  const flows = (t: string) => t !== '' && active.has(t) && needed.has(t);
+
+  const parts = new Map<string, string[]>();
+  const add = (t: string, g: string) => parts.set(t, [...(parts.get(t) ?? []), g]);
+  const total = (t: string): string | undefined => {
+    const list = parts.get(t);
+    if (!list || list.length === 0) return undefined;
+    if (list.length > 1) parts.set(t, [e.op('Sum', list)]);
+    return parts.get(t)![0];
+  };
+  add(p.loss, e.filled(e.shape(p.loss), 1));
+
+  for (const node of [...nodes].reverse()) {
+    const dy = node.outputs.map((o) => (flows(o) ? total(o) : undefined));
+    if (dy.every((g) => g === undefined)) continue;
+    const wants = node.inputs.map(flows);
+    const rule = node.domain === '' || node.domain === 'ai.onnx' ? RULES[node.opType] : undefined;
+    if (!rule) {
+      throw new UserError(`node '${node.name}' (${node.opType}) lies between the differentiated tensors and the loss, but robustscope has no gradient rule for ${node.opType}`);
+    }
+    const ctx: VjpContext = {
+      e, node, dy,
+      wants: (i) => wants[i] ?? false,
+      info,
+      constInts: (t) => { const c = p.constants.get(t); return c ? tensorValues(c) : undefined; },
+    };
+    const grads = rule(ctx);
+    wants.forEach((w, i) => {
+      if (!w) return;
+      const g = grads[i];
+      if (!g) throw new UserError(`node '${node.name}' (${node.opType}) has no gradient for its input ${i} ('${node.inputs[i]}')`);
+      add(node.inputs[i]!, g);
+    });
+  }
+  return new Map(p.targets.map((t) => [t, total(t) ?? e.zerosLike(t)]));
+}

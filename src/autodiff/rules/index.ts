@@ -1,0 +1,15 @@
+import { activationRules } from './activations.js';
+import type { RuleTable } from './context.js';
+import { convRules } from './conv.js';
+import { elementwiseRules } from './elementwise.js';
+import { layoutRules } from './layout.js';
+import { linearRules } from './linear.js';
+import { normalizationRules } from './normalization.js';
+import { poolingRules } from './pooling.js';
+import { reduceRules } from './reduce.js';
+
+/** Every VJP rule, by op type of the default ONNX domain. */
+export const RULES: RuleTable = {
+  ...convRules, ...linearRules, ...elementwiseRules, ...activationRules, ...normalizationRules,
+  ...poolingRules, ...layoutRules, ...reduceRules,
+};

@@ -1,0 +1,144 @@
+import { DataType } from '../../onnx/ir.js';
+import { axisOf, intAttr, intsAttr, stringAttr } from '../attrs.js';
+import { constInput, dyOf, rankOf, unsupported, type RuleTable, type VjpContext } from './context.js';
+
+/** Ops that move, copy or select elements without arithmetic: gradients move them back. */
+
+const reshapeBack = (ctx: VjpContext) => [ctx.e.reshapeLike(dyOf(ctx), ctx.node.inputs[0]!)];
+const passThrough = (ctx: VjpContext) => [dyOf(ctx)];
+
+/** Sizes of the inputs along `axis`: constants, or read at run time where they scale with the batch. */
+function sizesAlong(ctx: VjpContext, tensors: string[], axis: number): string {
+  if (tensors.every((t) => !ctx.info(t).batchAxes[axis])) return ctx.e.ints(tensors.map((t) => ctx.info(t).dims[axis]!));
+  const { e } = ctx;
+  return e.op('Concat', tensors.map((t) => e.op('Slice', [e.shape(t), e.ints([axis]), e.ints([axis + 1])])), { axis: 0 });
+}
+
+const concat = (ctx: VjpContext) => {
+  const { node, e } = ctx;
+  const axis = axisOf(intAttr(node, 'axis', 0), rankOf(ctx, node.inputs[0]!));
+  const parts = e.b.node('Split', [dyOf(ctx), sizesAlong(ctx, node.inputs, axis)], { axis }, { outputs: node.inputs.length });
+  return parts.map((p, i) => (ctx.wants(i) ? p : undefined));
+};
+
+// Outputs that do not reach the loss contribute zeros of their own shape.
+const split = (ctx: VjpContext) => {
+  const { node, e } = ctx;
+  const axis = axisOf(intAttr(node, 'axis', 0), rankOf(ctx, node.inputs[0]!));
+  const parts = node.outputs.map((y, i) => ctx.dy[i] ?? e.zerosLike(y));
+  return [e.op('Concat', parts, { axis })];
+};
+
+const transpose = (ctx: VjpContext) => {
+  const rank = rankOf(ctx, ctx.node.inputs[0]!);
+  const perm = intsAttr(ctx.node, 'perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
+  const inverse = new Array<number>(rank);
+  perm.forEach((p, i) => { inverse[p] = i; });
+  return [ctx.e.transpose(dyOf(ctx), inverse)];
+};
+
+/** Constant-mode padding is undone by padding with the negated amounts (negative pads crop). */
+const pad = (ctx: VjpContext) => {
+  const { node, e } = ctx;
+  if (stringAttr(node, 'mode', 'constant') !== 'constant') unsupported(ctx, `the gradient of '${stringAttr(node, 'mode', '')}' padding is not supported`);
+  const inputs = [dyOf(ctx), e.op('Neg', [node.inputs[1]!]), e.scalar(0)];
+  if (node.inputs[3]) inputs.push(node.inputs[3]);
+  return [e.op('Pad', inputs)];
+};
+
+/** Positions along one axis that ONNX Slice selects, in output order. */
+function slicePositions(dim: number, start: number, end: number, step: number): number[] {
+  let s = start < 0 ? start + dim : start;
+  let t = end < 0 ? end + dim : end;
+  if (step > 0) { s = Math.min(Math.max(s, 0), dim); t = Math.min(Math.max(t, 0), dim); }
+  else { s = Math.min(Math.max(s, 0), dim - 1); t = Math.min(Math.max(t, -1), dim - 1); }
+  const out: number[] = [];
+  for (let i = s; step > 0 ? i < t : i > t; i += step) out.push(i);
+  return out;
+}
+
+/**
+ * Slice's adjoint places dy back at the selected positions and zeros elsewhere. Unit-step axes are a Pad;
+ * an axis with any other step gathers from dy extended by one zero slab, with an index per input position.
+ */
+const slice = (ctx: VjpContext) => {
+  const { node, e } = ctx;
+  const x = node.inputs[0]!;
+  const info = ctx.info(x);
+  const rank = info.dims.length;
+  const starts = constInput(ctx, 1, 'starts');
+  const ends = constInput(ctx, 2, 'ends');
+  const axes = node.inputs[3] ? constInput(ctx, 3, 'axes').map((a) => axisOf(a, rank)) : starts.map((_, i) => i);
+  const steps = node.inputs[4] ? constInput(ctx, 4, 'steps') : starts.map(() => 1);
+  let grad = dyOf(ctx);
+  const pads = new Array<number>(2 * rank).fill(0);
+  axes.forEach((axis, i) => {
+    if (info.batchAxes[axis]) unsupported(ctx, 'slicing the batch axis is not supported');
+    const dim = info.dims[axis]!;
+    const positions = slicePositions(dim, starts[i]!, ends[i]!, steps[i]!);
+    if (steps[i] === 1) {
+      pads[axis] = positions[0] ?? 0;
+      pads[rank + axis] = dim - (positions[0] ?? 0) - positions.length;
+      return;
+    }
+    const slabPads = new Array<number>(2 * rank).fill(0);
+    slabPads[rank + axis] = 1;
+    const extended = e.op('Pad', [grad, e.ints(slabPads), e.scalar(0)]);
+    const index = Array.from({ length: dim }, (_, p) => { const k = positions.indexOf(p); return k < 0 ? positions.length : k; });
+    grad = e.op('Gather', [extended, e.ints(index)], { axis });
+  });
+  return [pads.some((p) => p !== 0) ? e.op('Pad', [grad, e.ints(pads), e.scalar(0)]) : grad];
+};
+
+/**
+ * Gather's adjoint scatter-adds dy slices into a zero tensor at the gathered rows (repeated indices add up).
+ * The gathered axis is moved to the front so that one ScatterND over [rows, rest...] does it.
+ */
+const gather = (ctx: VjpContext) => {
+  const { node, e } = ctx;
+  const [data, indices] = node.inputs as [string, string];
+  const rank = rankOf(ctx, data);
+  const q = rankOf(ctx, indices);
+  const axis = axisOf(intAttr(node, 'axis', 0), rank);
+  const dy = dyOf(ctx);
+  const shape = e.shape(data);
+  const part = (from: number, to: number) => e.op('Slice', [shape, e.ints([from]), e.ints([to])]);
+  const rows = part(axis, axis + 1);
+  const rest = [part(0, axis), part(axis + 1, rank)];
+  // dy is [pre..., idx..., post...]; bring idx... to the front and flatten it into one row axis.
+  const idxAxes = Array.from({ length: q }, (_, i) => axis + i);
+  const pre = Array.from({ length: axis }, (_, i) => i);
+  const post = Array.from({ length: rank - axis - 1 }, (_, i) => axis + q + i);
+  const updates = e.reshape(e.transpose(dy, [...idxAxes, ...pre, ...post]), e.op('Concat', [e.ints([-1]), ...rest], { axis: 0 }));
+  const flatIdx = e.reshape(e.op('Cast', [indices], { to: DataType.INT64 }), [-1, 1]);
+  const wrapped = e.op('Where', [e.op('Less', [flatIdx, e.ints([0])]), e.add(flatIdx, rows), flatIdx]);
+  const zeros = e.filled(e.op('Concat', [rows, ...rest], { axis: 0 }), 0);
+  const scattered = e.op('ScatterND', [zeros, wrapped, updates], { reduction: 'add' });
+  // [rows, pre..., post...] -> [pre..., rows, post...]
+  const back = [...Array.from({ length: axis }, (_, i) => i + 1), 0, ...Array.from({ length: rank - axis - 1 }, (_, i) => axis + 1 + i)];
+  return [e.transpose(scattered, back), undefined];
+};
+
+/** Inference-mode Dropout is the identity; training mode would need the mask and is refused. */
+const dropout = (ctx: VjpContext) => {
+  const training = ctx.node.inputs[2];
+  if (training && (ctx.constInts(training)?.[0] ?? 1) !== 0) unsupported(ctx, 'training-mode Dropout is not supported');
+  return passThrough(ctx);
+};
+
+export const layoutRules: RuleTable = {
+  Reshape: reshapeBack,
+  Flatten: reshapeBack,
+  Squeeze: reshapeBack,
+  Unsqueeze: reshapeBack,
+  Identity: passThrough,
+  Dropout: dropout,
+  // Only float32-to-float32 casts carry gradient (the backward pass refuses other float types); they are no-ops.
+  Cast: passThrough,
+  Concat: concat,
+  Split: split,
+  Transpose: transpose,
+  Pad: pad,
+  Slice: slice,
+  Gather: gather,
+};

@@ -1,0 +1,109 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Option, type Command } from 'commander';
+import { loadModel } from '../models/load-model.js';
+import { loadDataset } from '../data/load-dataset.js';
+import { correctlyClassified } from '../data/correct-examples.js';
+import { saveImagePng } from '../data/image.js';
+import { runAttack, resolveAttack, PRESETS, ATTACKS, TARGET_KINDS, paramDocs, type AttackResult, type TargetKind } from '../attacks/index.js';
+import { meanStd } from '../analysis/stats.js';
+import { UserError } from '../errors.js';
+import { DISTORTION_NORMS } from '../analysis/aggregate.js';
+import { emit, fmt, progress, table } from './output.js';
+import { intOption, modelOptions, setOption, threadsFlag, resizeFlag, labelsFlag, type ModelFlags } from './options.js';
+
+interface AttackFlags extends ModelFlags {
+  data: string;
+  attack?: string;
+  preset?: string;
+  targeted?: Exclude<TargetKind, 'untargeted'>;
+  limit: number;
+  batch: number;
+  seed: number;
+  set: Record<string, string>;
+  save?: string;
+  json?: boolean;
+}
+
+/** Success rate and mean/std of every norm over the successful examples only (failures have no image). */
+export function summarizeAttack(results: readonly AttackResult[]) {
+  const ok = results.filter((r) => r.success);
+  const norm = (k: (typeof DISTORTION_NORMS)[number]) => {
+    const s = meanStd(ok.map((r) => r.distortion![k]));
+    return { mean: s.mean, std: s.std };
+  };
+  return {
+    attempted: results.length,
+    succeeded: ok.length,
+    success_rate: results.length ? ok.length / results.length : 0,
+    non_finite: results.filter((r) => r.status === 'non-finite').length,
+    l0: norm('l0'), l1: norm('l1'), l2: norm('l2'), linf: norm('linf'),
+  };
+}
+
+export function registerAttack(program: Command): void {
+  program.command('attack')
+    .description('attack correctly classified examples and report success rate and distortions')
+    .argument('<model>', 'path to an .onnx file, a TF.js model.json, or zoo:<name>')
+    .requiredOption('--data <dataset>', 'image folder, synthetic, or cifar10:<dir>')
+    .option('--attack <name>', `attack: ${Object.keys(ATTACKS).join(', ')}`)
+    .option('--preset <name>', `named settings: ${Object.keys(PRESETS).join(', ')}`)
+    .addOption(new Option('--targeted <kind>', 'targeted attack with this target choice').choices(TARGET_KINDS.filter((k) => k !== 'untargeted')))
+    .option('--limit <n>', 'correctly classified examples to attack', intOption, 100)
+    .option('--batch <b>', 'examples per batch', intOption, 32)
+    .option('--seed <s>', 'seed of targets and random starts', intOption, 0)
+    .option('--set <key=value>', 'attack parameter (repeatable), e.g. --set eps=0.03', setOption, {})
+    .option('--save <dir>', 'write adversarial images (PNG) and a per-example CSV')
+    .option('--json', 'machine-readable output')
+    .addOption(labelsFlag()).addOption(threadsFlag()).addOption(resizeFlag())
+    .addHelpText('after', () => `\nParameters (--set key=value):\n${Object.values(ATTACKS).map((a) => `  ${a.name}: ${paramDocs(a.paramsSchema).map((d) => `${d.key}${d.default !== undefined ? `=${d.default}` : ''}`).join(', ')}`).join('\n')}`)
+    .action(async (spec: string, o: AttackFlags) => {
+      const name = o.preset ?? o.attack;
+      if (!name || (o.preset && o.attack)) throw new UserError('give exactly one of --attack <name> or --preset <name>');
+      const { params } = resolveAttack(name, o.set);
+      const model = await loadModel(spec, { ...modelOptions(o), batchSize: o.batch });
+      try {
+        const data = await loadDataset(o.data);
+        const order = Array.from({ length: data.size }, (_, i) => i);
+        const set = await correctlyClassified(model, data, order, o.limit, { batch: o.batch, resize: model.manifest.resize });
+        const bar = progress(name, set.n);
+        const size = model.exampleSize;
+        const results: AttackResult[] = [];
+        for (let start = 0; start < set.n; start += o.batch) {
+          const end = Math.min(set.n, start + o.batch);
+          const run = await runAttack(name, model, {
+            x: set.x.subarray(start * size, end * size), n: end - start,
+            labels: set.labels.subarray(start, end), ids: set.ids.slice(start, end),
+          }, { params: o.set, target: o.targeted ?? 'untargeted', seed: o.seed });
+          results.push(...run.results);
+          bar.tick(end - start);
+        }
+        bar.stop();
+        if (o.save) await saveResults(o.save, results, set.ids, model.inputShape, model.labels);
+        const summary = { model: model.name, data: o.data, attack: name, target: o.targeted ?? 'untargeted', seed: o.seed, params, scanned: set.scanned, ...summarizeAttack(results) };
+        emit(!!o.json, summary, () => [
+          `${name} (${summary.target}) on ${model.name}: ${summary.succeeded}/${summary.attempted} succeeded (${(100 * summary.success_rate).toFixed(1)}%)` +
+            (summary.non_finite ? `, ${summary.non_finite} with NaN/Inf` : ''),
+          table(['norm', 'mean', 'std'], DISTORTION_NORMS.map((k) => [k, summary[k].mean === null ? '-' : fmt(summary[k].mean!), summary[k].std === null ? '-' : fmt(summary[k].std!)])),
+          `(over successful examples; ${set.scanned} examples classified to find ${set.n} correct ones)`,
+        ].join('\n'));
+      } finally {
+        await model.dispose();
+      }
+    });
+}
+
+async function saveResults(dir: string, results: readonly AttackResult[], ids: readonly string[], shape: readonly [number, number, number], labels: readonly string[]): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const [c, h, w] = shape;
+  const rows = ['index,id,status,label,target,predicted,l0,l1,l2,linf,iterations,gradient_calls,forward_calls,time_ms,image'];
+  const csv = (v: unknown) => (typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v ?? '');
+  for (const [i, r] of results.entries()) {
+    const image = r.adversarial ? `adv-${String(i).padStart(5, '0')}.png` : '';
+    if (r.adversarial) await saveImagePng(join(dir, image), r.adversarial, 0, c, h, w);
+    const d = r.distortion;
+    rows.push([i, ids[i], r.status, labels[r.label], r.target === undefined ? '' : labels[r.target], r.predicted === undefined ? '' : labels[r.predicted],
+      d?.l0, d?.l1, d?.l2, d?.linf, r.iterations, r.gradientCalls, r.forwardCalls, r.timeMs.toFixed(1), image].map(csv).join(','));
+  }
+  writeFileSync(join(dir, 'examples.csv'), rows.join('\n') + '\n');
+}

@@ -1,0 +1,191 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { float } from '../../src/onnx/builder.js';
+import { checkCase, type RuleCase } from './fd-check.js';
+
+/**
+ * Finite-difference checks of every VJP rule: each case is a small graph around one op (random shapes,
+ * strides, pads, broadcasting); the input and parameter gradients must match central differences along
+ * random directions within 1% (float64 reference graph where ORT runs the op in double).
+ */
+
+const conv = (attrs: Record<string, unknown>) => (c: Parameters<RuleCase['build']>[0]) =>
+  c.b.op('Conv', [c.x, c.p['w']!, ...(c.p['b'] ? [c.p['b']] : [])], attrs as never);
+
+const CASES: RuleCase[] = [
+  // Conv / ConvTranspose
+  { name: 'Conv pads', input: [2, 3, 7, 7], params: { w: { dims: [4, 3, 3, 3] }, b: { dims: [4] } }, build: conv({ pads: [1, 1, 1, 1] }) },
+  { name: 'Conv strides, asymmetric pads, dilations', input: [2, 2, 9, 8], params: { w: { dims: [3, 2, 3, 2] } }, build: conv({ strides: [2, 3], pads: [0, 1, 2, 0], dilations: [1, 2] }) },
+  { name: 'Conv SAME_UPPER stride 2', input: [1, 2, 8, 7], params: { w: { dims: [2, 2, 3, 3] } }, build: conv({ auto_pad: 'SAME_UPPER', strides: [2, 2] }) },
+  { name: 'Conv SAME_LOWER even kernel', input: [1, 2, 7, 7], params: { w: { dims: [3, 2, 4, 4] } }, build: conv({ auto_pad: 'SAME_LOWER', strides: [2, 2] }) },
+  { name: 'Conv VALID, rows left over', input: [2, 2, 8, 8], params: { w: { dims: [2, 2, 3, 3] } }, build: conv({ auto_pad: 'VALID', strides: [3, 2] }) },
+  { name: 'Conv groups', input: [2, 4, 6, 6], params: { w: { dims: [6, 2, 3, 3] }, b: { dims: [6] } }, build: conv({ group: 2, strides: [2, 2], pads: [1, 1, 1, 1] }) },
+  { name: 'Conv depthwise', input: [2, 3, 6, 6], params: { w: { dims: [3, 1, 3, 3] } }, build: conv({ group: 3, strides: [2, 2], pads: [1, 0, 1, 0] }) },
+  { name: 'Conv 1-D', input: [2, 3, 10], params: { w: { dims: [2, 3, 3] } }, build: conv({ strides: [3], dilations: [2] }) },
+  {
+    name: 'ConvTranspose strides, pads, output_padding', input: [2, 3, 4, 4], params: { w: { dims: [3, 2, 3, 3] }, b: { dims: [2] } },
+    build: (c) => c.b.op('ConvTranspose', [c.x, c.p['w']!, c.p['b']!], { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] }),
+  },
+  {
+    name: 'ConvTranspose groups, dilations', input: [1, 4, 3, 3], params: { w: { dims: [4, 1, 2, 2] } },
+    build: (c) => c.b.op('ConvTranspose', [c.x, c.p['w']!], { group: 2, dilations: [2, 2], strides: [1, 2] }),
+  },
+  {
+    name: 'ConvTranspose output_shape', input: [1, 2, 3, 3], params: { w: { dims: [2, 2, 3, 3] } },
+    build: (c) => c.b.op('ConvTranspose', [c.x, c.p['w']!], { strides: [2, 2], output_shape: [6, 5] }),
+  },
+  {
+    name: 'ConvTranspose SAME_UPPER', input: [1, 2, 3, 4], params: { w: { dims: [2, 3, 3, 3] } },
+    build: (c) => c.b.op('ConvTranspose', [c.x, c.p['w']!], { strides: [2, 2], auto_pad: 'SAME_UPPER' }),
+  },
+
+  // Gemm / MatMul
+  {
+    name: 'Gemm transB, alpha, beta, broadcast C', input: [3, 4], params: { w: { dims: [5, 4] }, c: { dims: [5] } },
+    build: (c) => c.b.op('Gemm', [c.x, c.p['w']!, c.p['c']!], { transB: 1, alpha: float(0.7), beta: float(1.3) }),
+  },
+  {
+    name: 'Gemm transA, column C', input: [3, 4], fixedBatch: true, params: { w: { dims: [4, 5] }, c: { dims: [3, 1] } },
+    build: (c) => c.b.op('Gemm', [c.b.op('Transpose', [c.x], { perm: [1, 0] }), c.p['w']!, c.p['c']!], { transA: 1, beta: float(0.5) }),
+  },
+  {
+    name: 'Gemm transA and transB', input: [3, 4], params: { w: { dims: [2, 4] } },
+    build: (c) => c.b.op('Gemm', [c.b.op('Transpose', [c.x], { perm: [1, 0] }), c.p['w']!], { transA: 1, transB: 1 }),
+  },
+  { name: 'MatMul batched', input: [2, 3, 4], params: { w: { dims: [4, 5] } }, build: (c) => c.b.op('MatMul', [c.x, c.p['w']!]) },
+  { name: 'MatMul broadcast batch axes', input: [2, 1, 3, 4], params: { w: { dims: [3, 4, 2] } }, build: (c) => c.b.op('MatMul', [c.x, c.p['w']!]) },
+  {
+    name: 'MatMul 1-D right', input: [3, 4], params: { w: { dims: [4] } },
+    build: (c) => c.b.op('Unsqueeze', [c.b.op('MatMul', [c.x, c.p['w']!]), c.b.constInt64('axes', [1])]),
+  },
+  { name: 'MatMul 1-D left', input: [2, 4, 3], params: { w: { dims: [4] } }, build: (c) => c.b.op('MatMul', [c.p['w']!, c.x]) },
+
+  // Arithmetic with broadcasting
+  { name: 'Add broadcast', input: [2, 3, 4], params: { w: { dims: [3, 1] } }, build: (c) => c.b.op('Add', [c.x, c.p['w']!]) },
+  { name: 'Sub broadcast', input: [2, 3, 4], params: { w: { dims: [4] } }, build: (c) => c.b.op('Sub', [c.p['w']!, c.x]) },
+  { name: 'Mul broadcast', input: [2, 3, 4], params: { w: { dims: [1, 3, 1] } }, build: (c) => c.b.op('Mul', [c.x, c.p['w']!]) },
+  { name: 'Div by parameter', input: [2, 3, 4], params: { w: { dims: [3, 4], offset: 3 } }, build: (c) => c.b.op('Div', [c.x, c.p['w']!]) },
+  { name: 'Div by input', input: [2, 3], inputOffset: 3, params: { w: { dims: [1, 3] } }, build: (c) => c.b.op('Div', [c.p['w']!, c.x]) },
+  {
+    name: 'Sum, input used three times', input: [2, 3], params: { w: { dims: [3] } },
+    build: (c) => c.b.op('Sum', [c.x, c.p['w']!, c.b.op('Mul', [c.x, c.x])]),
+  },
+  { name: 'Neg', input: [2, 3], build: (c) => c.b.op('Neg', [c.x]) },
+
+  // Activations
+  { name: 'Relu', input: [2, 3, 4], build: (c) => c.b.op('Relu', [c.x]) },
+  { name: 'LeakyRelu', input: [2, 3, 4], build: (c) => c.b.op('LeakyRelu', [c.x], { alpha: float(0.2) }) },
+  { name: 'PRelu', input: [2, 3, 2, 2], params: { w: { dims: [3, 1, 1] } }, build: (c) => c.b.op('PRelu', [c.x, c.p['w']!]) },
+  { name: 'Clip min and max', input: [2, 3, 4], build: (c) => c.b.op('Clip', [c.x, c.floats([], [-0.5]), c.floats([], [0.7])]) },
+  { name: 'Clip max only', input: [2, 3, 4], build: (c) => c.b.op('Clip', [c.x, '', c.floats([], [0.3])]) },
+  { name: 'Sigmoid', input: [2, 5], build: (c) => c.b.op('Sigmoid', [c.x]) },
+  { name: 'Tanh', input: [2, 5], build: (c) => c.b.op('Tanh', [c.x]) },
+  { name: 'HardSigmoid', input: [2, 3, 4], build: (c) => c.b.op('HardSigmoid', [c.x], { alpha: float(0.3), beta: float(0.4) }) },
+  // Its slope jumps at ±3, so a small float32 step keeps central differences from straddling those points.
+  { name: 'HardSwish', input: [2, 3, 4], step: 1e-3, build: (c) => c.b.op('HardSwish', [c.b.op('Mul', [c.x, c.floats([], [3])])]) },
+  { name: 'Softmax axis 1', input: [2, 3, 4], build: (c) => c.b.op('Softmax', [c.x], { axis: 1 }) },
+  { name: 'LogSoftmax last axis', input: [2, 3, 4], build: (c) => c.b.op('LogSoftmax', [c.x]) },
+
+  // Normalisation
+  {
+    name: 'BatchNormalization', input: [2, 3, 4, 4],
+    params: { scale: { dims: [3] }, bias: { dims: [3] }, mean: { dims: [3], scale: 0.3 }, var: { dims: [3], scale: 0.2, offset: 1.5 } },
+    build: (c) => c.b.op('BatchNormalization', [c.x, c.p['scale']!, c.p['bias']!, c.p['mean']!, c.p['var']!], { epsilon: float(1e-3) }),
+  },
+  { name: 'LRN odd size', input: [2, 5, 3, 3], build: (c) => c.b.op('LRN', [c.x], { size: 3, alpha: float(0.3), beta: float(0.75), bias: float(1) }) },
+  { name: 'LRN size 5', input: [1, 6, 2, 3], build: (c) => c.b.op('LRN', [c.x], { size: 5, alpha: float(0.5), beta: float(0.6), bias: float(2) }) },
+
+  // Pooling
+  { name: 'MaxPool overlapping, pads', input: [2, 2, 7, 7], build: (c) => c.b.op('MaxPool', [c.x], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }) },
+  { name: 'MaxPool ceil_mode', input: [1, 2, 8, 8], build: (c) => c.b.op('MaxPool', [c.x], { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 }) },
+  { name: 'MaxPool dilations, SAME_UPPER', input: [1, 2, 7, 6], build: (c) => c.b.op('MaxPool', [c.x], { kernel_shape: [2, 3], dilations: [2, 1], auto_pad: 'SAME_UPPER' }) },
+  { name: 'AveragePool pads, count_include_pad=0', input: [2, 2, 7, 7], build: (c) => c.b.op('AveragePool', [c.x], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }) },
+  { name: 'AveragePool count_include_pad=1', input: [1, 2, 6, 5], build: (c) => c.b.op('AveragePool', [c.x], { kernel_shape: [3, 2], strides: [1, 2], pads: [1, 0, 2, 1], count_include_pad: 1 }) },
+  { name: 'AveragePool ceil_mode', input: [1, 2, 8, 7], build: (c) => c.b.op('AveragePool', [c.x], { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 }) },
+  { name: 'AveragePool SAME_LOWER', input: [1, 2, 5, 6], build: (c) => c.b.op('AveragePool', [c.x], { kernel_shape: [2, 2], strides: [2, 2], auto_pad: 'SAME_LOWER' }) },
+  { name: 'GlobalAveragePool', input: [2, 3, 4, 5], build: (c) => c.b.op('GlobalAveragePool', [c.x]) },
+  { name: 'GlobalMaxPool', input: [2, 3, 4, 5], build: (c) => c.b.op('GlobalMaxPool', [c.x]) },
+
+  // Layout
+  {
+    name: 'Concat with a parameter', input: [2, 3, 4], fixedBatch: true, params: { w: { dims: [2, 2, 4] } },
+    build: (c) => c.b.op('Concat', [c.x, c.p['w']!, c.b.op('Mul', [c.x, c.x])], { axis: 1 }),
+  },
+  {
+    name: 'Concat along the batch axis', input: [2, 3],
+    build: (c) => c.b.op('Reshape', [c.b.op('Concat', [c.x, c.b.op('Mul', [c.x, c.x])], { axis: 0 }), c.b.constInt64('shape', [-1, 6])]),
+  },
+  {
+    name: 'Split, both parts used', input: [2, 3, 4],
+    build: (c) => {
+      const [a, b] = c.b.node('Split', [c.x, c.b.constInt64('split', [1, 2])], { axis: 1 }, { outputs: 2 }) as [string, string];
+      return c.b.op('Concat', [b, c.b.op('Mul', [a, a])], { axis: 1 });
+    },
+  },
+  {
+    name: 'Split, one part used', input: [2, 5],
+    build: (c) => c.b.node('Split', [c.x, c.b.constInt64('split', [2, 3])], { axis: 1 }, { outputs: 2 })[1]!,
+  },
+  { name: 'Flatten', input: [2, 3, 2, 2], params: { w: { dims: [12] } }, build: (c) => c.b.op('Mul', [c.b.op('Flatten', [c.x], { axis: 1 }), c.p['w']!]) },
+  {
+    name: 'Reshape', input: [2, 3, 4], params: { w: { dims: [4, 3] } },
+    build: (c) => c.b.op('Mul', [c.b.op('Reshape', [c.x, c.b.constInt64('shape', [0, 4, 3])]), c.p['w']!]),
+  },
+  { name: 'Transpose', input: [2, 3, 4, 5], params: { w: { dims: [5, 3, 1] } }, build: (c) => c.b.op('Mul', [c.b.op('Transpose', [c.x], { perm: [0, 3, 1, 2] }), c.p['w']!]) },
+  { name: 'Transpose default perm', input: [2, 3, 2], fixedBatch: true, params: { w: { dims: [2, 3, 2] } }, build: (c) => c.b.op('Mul', [c.b.op('Transpose', [c.x]), c.p['w']!]) },
+  {
+    name: 'Squeeze and Unsqueeze', input: [2, 1, 3], params: { w: { dims: [1, 3, 2] } },
+    build: (c) => c.b.op('Mul', [c.b.op('Unsqueeze', [c.b.op('Squeeze', [c.x, c.b.constInt64('axes', [1])]), c.b.constInt64('axes', [1, 3])]), c.p['w']!]),
+  },
+  {
+    name: 'Pad constant', input: [2, 3, 3], params: { w: { dims: [6, 6] } },
+    build: (c) => c.b.op('Mul', [c.b.op('Pad', [c.x, c.b.constInt64('pads', [0, 1, 2, 0, 2, 1]), c.floats([], [0.5])]), c.p['w']!]),
+  },
+  {
+    name: 'Pad negative (crop)', input: [2, 4, 5],
+    build: (c) => c.b.op('Pad', [c.x, c.b.constInt64('pads', [0, -1, 2, 0, 1, -2]), c.floats([], [0])]),
+  },
+  {
+    name: 'Slice unit steps', input: [2, 4, 5],
+    build: (c) => c.b.op('Slice', [c.x, c.b.constInt64('starts', [1, -4]), c.b.constInt64('ends', [3, 100]), c.b.constInt64('axes', [1, 2])]),
+  },
+  {
+    name: 'Slice steps 2 and -2', input: [2, 4, 5],
+    build: (c) => c.b.op('Slice', [c.x, c.b.constInt64('starts', [0, -1]), c.b.constInt64('ends', [100, -100]), c.b.constInt64('axes', [1, 2]), c.b.constInt64('steps', [2, -2])]),
+  },
+  {
+    name: 'Gather with repeated and negative indices', input: [2, 5, 3],
+    build: (c) => c.b.op('Gather', [c.x, c.b.constInt64('idx', [0, 4, 4, -1], [2, 2])], { axis: 1 }),
+  },
+  {
+    name: 'Gather rows of a parameter table', input: [2, 2, 3], fixedBatch: true, params: { w: { dims: [6, 3] } },
+    build: (c) => c.b.op('Mul', [c.x, c.b.op('Gather', [c.p['w']!, c.b.constInt64('idx', [1, 1, 5, 0], [2, 2])])]),
+  },
+  {
+    name: 'ReduceMean keepdims=0', input: [2, 3, 4],
+    build: (c) => c.b.op('ReduceMean', [c.x], { axes: [1], keepdims: 0 }),
+  },
+  {
+    name: 'ReduceMean two axes', input: [2, 3, 4, 2],
+    build: (c) => c.b.op('ReduceMean', [c.x], { axes: [1, -1] }),
+  },
+  {
+    name: 'ReduceSum axes input', input: [2, 3, 4],
+    build: (c) => c.b.op('ReduceSum', [c.x, c.b.constInt64('axes', [-1])], { keepdims: 0 }),
+  },
+  { name: 'Cast to the same float type', input: [2, 3], build: (c) => c.b.op('Cast', [c.b.op('Tanh', [c.x])], { to: c.dtype }) },
+  {
+    name: 'Dropout and Identity (inference)', input: [2, 3], params: { w: { dims: [3] } },
+    build: (c) => c.b.op('Mul', [c.b.op('Identity', [c.b.op('Dropout', [c.x])]), c.p['w']!]),
+  },
+];
+
+for (const c of CASES) {
+  test(`VJP ${c.name}`, async (t) => {
+    const results = await checkCase(c, 1234);
+    for (const r of results) {
+      t.diagnostic(`${r.wrt}: analytic ${r.analytic.toPrecision(6)} numeric ${r.numeric.toPrecision(6)} rel ${r.relError.toExponential(1)}${r.double ? '' : ' (float32 FD)'}`);
+    }
+    for (const r of results) assert.ok(r.relError < 1e-2, `${c.name}, d/d${r.wrt}: analytic ${r.analytic} vs numeric ${r.numeric}`);
+  });
+}
