@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { registerModels } from './models.js';
 import { registerAttack } from './attack.js';
+import { registerZoo } from './zoo.js';
 import { UserError } from '../errors.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
@@ -15,6 +16,7 @@ const program = new Command('robustscope')
 
 registerModels(program);
 registerAttack(program);
+registerZoo(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -8,6 +8,12 @@ export function intOption(value: string): number {
   return n;
 }
 
+export function positiveNumberOption(value: string): number {
+  const v = Number(value);
+  if (!Number.isFinite(v) || v <= 0) throw new InvalidArgumentError(`expected a positive number, got '${value}'`);
+  return v;
+}
+
 export interface ModelFlags {
   labels?: string;
   threads?: number;

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { decodeModel, encodeModel } from '../onnx/codec.js';
 import type { Model } from '../onnx/ir.js';
 import { validateModel } from '../onnx/validate.js';
 import { OnnxClassifier, type ClassifierOptions } from '../runtime/onnx-classifier.js';
 import { manifestFor, parseManifest, type Manifest, type ManifestInput } from './manifest.js';
 import { readLabelList } from '../data/labels.js';
+import { SYNTHETIC_CLASSES } from '../data/synthetic.js';
+import { zooDir, zooEntry } from './zoo/catalog.js';
 import { UserError, messageOf } from '../errors.js';
 
 export interface LoadModelOptions extends ClassifierOptions {
@@ -28,6 +30,7 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 
 /** Reads a model by its name: a path to an .onnx file or to a TF.js model.json. */
 export async function readModelSource(spec: string, override: ManifestInput = {}): Promise<ModelSource> {
+  if (spec.startsWith('zoo:')) return readZooModel(spec.slice(4), override);
   let model: Model;
   let hash: string;
   if (/\.onnx$/i.test(spec)) {
@@ -51,6 +54,24 @@ export async function readModelSource(spec: string, override: ManifestInput = {}
   const found = manifestFor(spec);
   const manifest = parseManifest({ ...(found.path ? JSON.parse(readFileSync(found.path, 'utf8')) : {}), ...override }, found.path ?? spec);
   return { model, manifest, baseDir: dirname(found.path ?? spec), sha256: hash };
+}
+
+/** A trained zoo model: its file is checked against the sha256 its manifest entry records. */
+function readZooModel(name: string, override: ManifestInput): ModelSource {
+  const entry = zooEntry(name);
+  const path = join(zooDir(), entry.file);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new UserError(`zoo:${name}: cannot read ${path} (${messageOf(err)})`);
+  }
+  const hash = sha256(bytes);
+  if (hash !== entry.sha256) throw new UserError(`zoo:${name}: ${path} does not match the sha256 in the zoo manifest (corrupt or replaced file)`);
+  const model = decodeModel(bytes, path);
+  validateModel(model, path);
+  const manifest = parseManifest({ name: `zoo:${name}`, family: entry.family, labels: [...SYNTHETIC_CLASSES], outputs: 'logits', ...override }, `zoo:${name}`);
+  return { model, manifest, baseDir: zooDir(), sha256: hash };
 }
 
 /** Loads a model as a Classifier in canonical space (preprocessing inside the graph, logits out). */
