@@ -1,0 +1,51 @@
+import { aggregateRecords, type AttackAggregate } from '../analysis/aggregate.js';
+import type { AttackName } from '../attacks/types.js';
+import type { AttackRow } from '../study/records.js';
+import type { Tagged } from './context.js';
+import { groupingSettings, settingKey, type Setting, type SettingParts } from './settings.js';
+import type { StudyModels } from './study-models.js';
+
+export interface ModelAttackResult {
+  /** `aggregate.model` is the model's sha256. */
+  aggregate: AttackAggregate;
+  /** Attempts that hit NaN or Inf: counted as attempted and not succeeded, and shown so they are not hidden. */
+  nonFinite: number;
+}
+
+export interface AttackSummary {
+  setting: Setting;
+  /** The attack that ran (the setting's method may be one of its presets). */
+  attack: AttackName;
+  /** By model sha256, in report model order. */
+  byModel: Map<string, ModelAttackResult>;
+}
+
+/**
+ * Per attack setting and model: attempts, successes, success rate and distortions over successes only, by
+ * aggregateRecords (the project's one definition of those numbers). Settings come out in catalog order.
+ */
+export function summarizeAttacks(rows: readonly Tagged<AttackRow>[], models: StudyModels): AttackSummary[] {
+  const nonFinite = new Map<string, number>();
+  const aggregates = aggregateRecords(
+    rows.map(({ row, setting }) => {
+      if (row.status === 'non-finite') {
+        const k = JSON.stringify([setting.key, row.modelSha256]);
+        nonFinite.set(k, (nonFinite.get(k) ?? 0) + 1);
+      }
+      return { model: row.modelSha256, attack: row.method, settings: groupingSettings(setting), success: row.status === 'success', l0: row.l0, l1: row.l1, l2: row.l2, linf: row.linf };
+    }),
+  );
+  const bySetting = new Map<string, Map<string, ModelAttackResult>>();
+  for (const a of aggregates) {
+    const key = settingKey({ method: a.attack, ...(a.settings as Pick<SettingParts, 'params' | 'targetKind'>) });
+    const byModel = bySetting.get(key) ?? new Map<string, ModelAttackResult>();
+    byModel.set(a.model, { aggregate: a, nonFinite: nonFinite.get(JSON.stringify([key, a.model])) ?? 0 });
+    bySetting.set(key, byModel);
+  }
+  // All rows of a setting ran the same attack; one row per setting says which.
+  const oneRowEach = [...new Map(rows.map((r) => [r.setting.key, r])).values()];
+  return oneRowEach.map(({ setting, row }) => {
+    const byModel = bySetting.get(setting.key)!;
+    return { setting, attack: row.attack, byModel: new Map(models.ordered.filter((m) => byModel.has(m.sha256)).map((m) => [m.sha256, byModel.get(m.sha256)!])) };
+  });
+}

@@ -1,0 +1,54 @@
+import { DISTORTION_NORMS } from '../../analysis/aggregate.js';
+import type { ReportContext, SectionOutput } from '../context.js';
+import { NORM_LABELS } from '../format.js';
+import { paragraph } from '../section.js';
+import type { Column, Row, Table } from '../table.js';
+
+/** L2 and L∞ are the study's norms; L0 and L1 means are shown too, their spreads only exported. */
+const SHOWN_STD = new Set(['l2', 'linf']);
+
+export function attacksSection(ctx: ReportContext): SectionOutput {
+  const table: Table = {
+    id: 'attacks',
+    title: 'Attack success and distortion',
+    caption:
+      'Success rate = successes / attempted examples (a non-finite attempt counts as attempted and failed). ' +
+      'Distortions are norms of x_adv − x in canonical space (pixel range 1; L0 counts changed values), averaged over successful examples only.',
+    groupBy: 'setting',
+    columns: [
+      { key: 'setting', label: 'attack setting', kind: 'text' },
+      { key: 'settings', label: 'parameters', kind: 'code', exportOnly: true },
+      { key: 'model', label: 'model', kind: 'text' },
+      { key: 'family', label: 'family', kind: 'text' },
+      { key: 'attempted', label: 'attempted', kind: 'integer' },
+      { key: 'succeeded', label: 'succeeded', kind: 'integer' },
+      { key: 'successRate', label: 'success rate', kind: 'fraction' },
+      { key: 'nonFinite', label: 'non-finite', kind: 'integer' },
+      ...(['l2', 'linf', 'l1', 'l0'] as const).flatMap((norm): Column[] => [
+        { key: `${norm}Mean`, label: `mean ${NORM_LABELS[norm]}`, kind: 'number' },
+        { key: `${norm}Std`, label: `std ${NORM_LABELS[norm]}`, kind: 'number', exportOnly: !SHOWN_STD.has(norm) },
+      ]),
+    ],
+    rows: ctx.attacks.flatMap(({ setting, byModel }) =>
+      [...byModel].map(([sha, { aggregate: a, nonFinite }]): Row => {
+        const m = ctx.models.get(sha);
+        return {
+          setting: setting.label,
+          settings: JSON.stringify(setting.params),
+          model: m.name,
+          family: m.family,
+          attempted: a.attempted,
+          succeeded: a.succeeded,
+          successRate: a.successRate,
+          nonFinite,
+          ...Object.fromEntries(DISTORTION_NORMS.flatMap((norm) => [[`${norm}Mean`, a.distortion[norm].mean], [`${norm}Std`, a.distortion[norm].std]])),
+        };
+      }),
+    ),
+  };
+  const intro =
+    ctx.attacks.length === 0
+      ? 'The store holds no attack rows.'
+      : `${ctx.attacks.length} attack settings. Every adversarial example was re-classified with the plain model (argmax, no confidence margin) before it counted as a success.`;
+  return { section: { id: 'attacks', title: 'Attack success and distortion', blocks: [paragraph(intro), { kind: 'table', table }] }, tables: [table] };
+}

@@ -1,0 +1,56 @@
+import type { ReportContext, SectionOutput } from '../context.js';
+import { paragraph } from '../section.js';
+import type { Column, Table } from '../table.js';
+
+/** One row per model: what it is, how accurate it is on the study's examples, and its mean CLEVER scores. */
+export function modelsSection(ctx: ReportContext): SectionOutput {
+  const cleverColumns: Column[] = ctx.clever.flatMap(({ setting }) => [
+    { key: `clever_mean_${setting.slug}`, label: `mean ${setting.label}`, kind: 'number' },
+    { key: `clever_count_${setting.slug}`, label: `examples ${setting.label}`, kind: 'integer', exportOnly: true },
+  ]);
+  const table: Table = {
+    id: 'models',
+    title: 'Models',
+    caption:
+      'Clean top-1 accuracy is over the study’s sampled examples (from the clean pass; the stored model accuracy when there is none). ' +
+      'CLEVER scores are estimated lower bounds on the distortion needed to change the prediction, in the norm named, in canonical pixel range 1.',
+    columns: [
+      { key: 'model', label: 'model', kind: 'text' },
+      { key: 'family', label: 'family', kind: 'text' },
+      { key: 'sha256', label: 'sha256', kind: 'code', exportOnly: true },
+      { key: 'parameters', label: 'parameters', kind: 'si' },
+      { key: 'flopsPerImage', label: 'FLOPs per image', kind: 'si' },
+      { key: 'cleanEvaluated', label: 'clean examples', kind: 'integer' },
+      { key: 'cleanCorrect', label: 'correct', kind: 'integer' },
+      { key: 'accuracy', label: 'clean top-1 accuracy', kind: 'fraction' },
+      ...cleverColumns,
+    ],
+    rows: ctx.models.ordered.map((m) => ({
+      model: m.name,
+      family: m.family,
+      sha256: m.sha256,
+      parameters: m.parameters,
+      flopsPerImage: m.flopsPerImage,
+      cleanEvaluated: m.cleanEvaluated,
+      cleanCorrect: m.cleanCorrect,
+      accuracy: m.accuracy,
+      ...Object.fromEntries(
+        ctx.clever.flatMap(({ setting, byModel }) => {
+          const c = byModel.get(m.sha256);
+          return [
+            [`clever_mean_${setting.slug}`, c?.score.mean ?? null],
+            [`clever_count_${setting.slug}`, c?.score.count ?? 0],
+          ];
+        }),
+      ),
+    })),
+  };
+  return {
+    section: {
+      id: 'models',
+      title: 'Models',
+      blocks: [paragraph(`${ctx.models.ordered.length} models in ${ctx.models.families.length} families, grouped by family throughout the report.`), { kind: 'table', table }],
+    },
+    tables: [table],
+  };
+}

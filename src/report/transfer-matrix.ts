@@ -1,0 +1,64 @@
+import type { TransferRow } from '../study/records.js';
+import type { Tagged } from './context.js';
+import type { Setting } from './settings.js';
+import type { StudyModel, StudyModels } from './study-models.js';
+
+/** Outcomes of one (source, target) pair. Only transferred and not-transferred examples are in the rate. */
+export interface TransferCounts {
+  transferred: number;
+  notTransferred: number;
+  /** The source attack failed: there is no adversarial example to transfer (the original code counted these as transfers). */
+  sourceFailed: number;
+  /** The target model gets the clean image wrong already, so fooling it proves nothing. */
+  targetMisclassifiesClean: number;
+}
+
+export interface TransferMatrix {
+  setting: Setting;
+  /** Every model that is a source or a target in this setting, in report order (grouped by family). */
+  models: StudyModel[];
+  /** Keyed by cellKey(source sha256, target sha256); off-diagonal pairs with rows only. */
+  cells: Map<string, TransferCounts>;
+  totals: TransferCounts;
+  /** Rows whose source and target are the same model: white-box, not transfer, so left out of the matrix. */
+  sameModelRows: number;
+}
+
+export const cellKey = (source: string, target: string): string => `${source} ${target}`;
+
+/** Evaluated examples of a pair: the rate's denominator. */
+export const evaluated = (c: TransferCounts): number => c.transferred + c.notTransferred;
+
+function emptyCounts(): TransferCounts {
+  return { transferred: 0, notTransferred: 0, sourceFailed: 0, targetMisclassifiesClean: 0 };
+}
+
+const FIELD: Record<TransferRow['outcome'], keyof TransferCounts> = {
+  transferred: 'transferred',
+  'not-transferred': 'notTransferred',
+  'source-failed': 'sourceFailed',
+  'target-misclassifies-clean': 'targetMisclassifiesClean',
+};
+
+/** One matrix per source setting: rows are source models, columns target models (TransferRow.modelSha256). */
+export function transferMatrices(rows: readonly Tagged<TransferRow>[], models: StudyModels): TransferMatrix[] {
+  const groups = new Map<string, { setting: Setting; cells: Map<string, TransferCounts>; shas: Set<string>; sameModelRows: number }>();
+  for (const { row, setting } of rows) {
+    const g = groups.get(setting.key) ?? { setting, cells: new Map(), shas: new Set(), sameModelRows: 0 };
+    groups.set(setting.key, g);
+    g.shas.add(row.sourceSha256).add(row.modelSha256);
+    if (row.sourceSha256 === row.modelSha256) {
+      g.sameModelRows++;
+      continue;
+    }
+    const key = cellKey(row.sourceSha256, row.modelSha256);
+    const counts = g.cells.get(key) ?? emptyCounts();
+    counts[FIELD[row.outcome]]++;
+    g.cells.set(key, counts);
+  }
+  return [...groups.values()].map(({ setting, cells, shas, sameModelRows }) => {
+    const totals = emptyCounts();
+    for (const c of cells.values()) for (const k of Object.keys(totals) as (keyof TransferCounts)[]) totals[k] += c[k];
+    return { setting, models: models.ordered.filter((m) => shas.has(m.sha256)), cells, totals, sameModelRows };
+  });
+}

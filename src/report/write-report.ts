@@ -1,0 +1,34 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readChartLibrary } from './chart-library.js';
+import { toCsv } from './csv.js';
+import { renderHtml } from './html.js';
+import { buildReport, type ReportData } from './report-model.js';
+
+export interface WrittenReport {
+  /** Path of report.html. */
+  html: string;
+  /** Every file written, report.html first. */
+  files: string[];
+}
+
+/**
+ * Writes the report of `data` into `outDir`: report.html (self-contained, works offline), tables/<id>.csv
+ * and tables/<id>.json for every table, and report.json with the whole report model and the config.
+ * Files already there with the same names are replaced; others are left alone.
+ */
+export async function writeReport(outDir: string, data: ReportData): Promise<WrittenReport> {
+  const model = buildReport(data);
+  const library = await readChartLibrary();
+  await mkdir(join(outDir, 'tables'), { recursive: true });
+  const files: [string, string][] = [
+    [join(outDir, 'report.html'), renderHtml(model, library)],
+    [join(outDir, 'report.json'), JSON.stringify({ ...model, config: data.config ?? null }, null, 2) + '\n'],
+    ...model.tables.flatMap((t): [string, string][] => [
+      [join(outDir, 'tables', `${t.id}.csv`), toCsv(t)],
+      [join(outDir, 'tables', `${t.id}.json`), JSON.stringify(t, null, 2) + '\n'],
+    ]),
+  ];
+  for (const [path, text] of files) await writeFile(path, text);
+  return { html: files[0]![0], files: files.map(([path]) => path) };
+}
