@@ -16,6 +16,11 @@ import type { ZooArchitecture } from './architecture.js';
 
 export interface TrainOptions {
   epochs: number;
+  /**
+   * 'adam' (default) suits the zoo's normalisation-free nets (per-channel affine instead of batch norm),
+   * whose layers see gradients of very different scales; 'sgd' is momentum SGD.
+   */
+  optimizer?: 'adam' | 'sgd';
   batchSize?: number;
   /** Peak learning rate of the schedule (linear warm-up for one epoch, then cosine decay to zero). */
   lr?: number;
@@ -40,7 +45,7 @@ export interface TrainResult {
   seconds: number;
 }
 
-export const TRAIN_DEFAULTS = { batchSize: 128, lr: 0.05, momentum: 0.9, weightDecay: 5e-4, seed: 0, augmentPad: 3 } as const;
+export const TRAIN_DEFAULTS = { optimizer: 'adam', batchSize: 128, lr: 2e-3, momentum: 0.9, weightDecay: 5e-4, seed: 0, augmentPad: 3 } as const;
 
 /**
  * Trains a zoo architecture from scratch on the synthetic train split with minibatch SGD (momentum,
@@ -54,7 +59,7 @@ export async function trainZooModel(arch: ZooArchitecture, opts: TrainOptions): 
   const decayed = new Set(model.graph.initializers.filter((t) => t.dims.length > 1).map((t) => t.name));
   const session = await GradientSession.create(model, { kind: 'cross-entropy' }, { input: false, initializers: trainable }, { intraOpNumThreads: o.threads });
   const data = openSynthetic({ split: 'train', size: o.trainSize });
-  const velocity = new Map([...session.parameters].map(([name, v]) => [name, new Float32Array(v.length)]));
+  const step = optimizerStep(o.optimizer, session.parameters, o.momentum);
   const [c, h, w] = session.exampleShape as [number, number, number];
   const size = c * h * w;
   const steps = Math.ceil(data.size / o.batchSize);
@@ -68,26 +73,22 @@ export async function trainZooModel(arch: ZooArchitecture, opts: TrainOptions): 
       const order = shuffled(data.size, new Rng(mix32(o.seed), mix32(epoch), hash32('order')));
       const augment = new Rng(mix32(o.seed), mix32(epoch), hash32('augment'));
       let lossSum = 0;
-      for (let step = 0; step < steps; step++) {
-        const idx = order.slice(step * o.batchSize, (step + 1) * o.batchSize);
+      for (let s = 0; s < steps; s++) {
+        const idx = order.slice(s * o.batchSize, (s + 1) * o.batchSize);
         const { x, labels } = await batchOf(data, idx, h, w);
         if (o.augmentPad > 0) for (let e = 0; e < idx.length; e++) augmentInPlace(x.subarray(e * size, (e + 1) * size), c, h, w, o.augmentPad, augment, scratch);
         const r = await session.run(x, idx.length, { labels });
         const loss = r.loss.reduce((a, b) => a + b, 0) / idx.length;
         lossSum += loss * idx.length;
-        const lr = learningRate(o.lr, epoch * steps + step, steps, total);
+        const lr = learningRate(o.lr, epoch * steps + s, steps, total);
         for (const [name, param] of session.parameters) {
           // The session returns the gradient of the summed loss; the update uses the batch mean.
           const g = r.paramGrads.get(name)!;
-          const v = velocity.get(name)!;
           const wd = decayed.has(name) ? o.weightDecay : 0;
-          for (let i = 0; i < param.length; i++) {
-            const grad = g[i]! / idx.length + wd * param[i]!;
-            v[i] = o.momentum * v[i]! + grad;
-            param[i] = param[i]! - lr * v[i]!;
-          }
+          for (let i = 0; i < g.length; i++) g[i] = g[i]! / idx.length + wd * param[i]!;
+          step(name, param, g, lr);
         }
-        o.onStep?.({ epoch, step, steps, loss });
+        o.onStep?.({ epoch, step: s, steps, loss });
       }
       losses.push(lossSum / data.size);
       o.onEpoch?.({ epoch, loss: losses[epoch]!, seconds: (performance.now() - epochStart) / 1000 });
@@ -133,6 +134,34 @@ function shuffled(n: number, rng: Rng): number[] {
     [a[i], a[j]] = [a[j]!, a[i]!];
   }
   return a;
+}
+
+type Step = (name: string, param: Float32Array, grad: Float32Array, lr: number) => void;
+
+/** An optimiser's in-place update, with its state (momentum, Adam moments) kept per parameter. */
+function optimizerStep(kind: 'adam' | 'sgd', params: Map<string, Float32Array>, momentum: number): Step {
+  const state = new Map([...params].map(([name, p]) => [name, { m: new Float32Array(p.length), v: new Float32Array(p.length), t: 0 }]));
+  if (kind === 'sgd') {
+    return (name, param, grad, lr) => {
+      const { m } = state.get(name)!;
+      for (let i = 0; i < param.length; i++) {
+        m[i] = momentum * m[i]! + grad[i]!;
+        param[i] = param[i]! - lr * m[i]!;
+      }
+    };
+  }
+  const [b1, b2, eps] = [0.9, 0.999, 1e-8];
+  return (name, param, grad, lr) => {
+    const s = state.get(name)!;
+    s.t++;
+    const c1 = 1 - b1 ** s.t;
+    const c2 = 1 - b2 ** s.t;
+    for (let i = 0; i < param.length; i++) {
+      s.m[i] = b1 * s.m[i]! + (1 - b1) * grad[i]!;
+      s.v[i] = b2 * s.v[i]! + (1 - b2) * grad[i]! * grad[i]!;
+      param[i] = param[i]! - (lr * (s.m[i]! / c1)) / (Math.sqrt(s.v[i]! / c2) + eps);
+    }
+  };
 }
 
 /** Linear warm-up over the first epoch, then cosine decay to zero at the last step. */
