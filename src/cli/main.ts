@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 import { registerModels } from './models.js';
 import { registerAttack } from './attack.js';
 import { registerZoo } from './zoo.js';
+import { registerClever } from './clever.js';
+import { registerTransfer } from './transfer.js';
 import { UserError } from '../errors.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
@@ -17,6 +19,8 @@ const program = new Command('robustscope')
 registerModels(program);
 registerAttack(program);
 registerZoo(program);
+registerClever(program);
+registerTransfer(program);
 
 try {
   await program.parseAsync(process.argv);

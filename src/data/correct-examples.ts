@@ -12,6 +12,8 @@ export interface ExampleSet {
   labels: Int32Array;
   /** Dataset ids: they seed per-example randomness. */
   ids: string[];
+  /** Dataset indices of the examples. */
+  items: number[];
   /** How many examples were classified to find these (the clean pass). */
   scanned: number;
 }
@@ -31,7 +33,7 @@ export async function correctlyClassified(
   const [c, h, w] = classifier.inputShape;
   const size = c * h * w;
   const batch = opts.batch ?? 64;
-  const kept: { x: Float32Array; label: number; id: string }[] = [];
+  const kept: { x: Float32Array; label: number; id: string; item: number }[] = [];
   let scanned = 0;
   while (kept.length < limit && scanned < order.length) {
     const idx = order.slice(scanned, scanned + batch);
@@ -40,7 +42,7 @@ export async function correctlyClassified(
     idx.forEach((item, row) => {
       const label = toLogit[dataset.label(item)]!;
       if (kept.length < limit && argmax(logits, classifier.numClasses, row) === label) {
-        kept.push({ x: x.slice(row * size, (row + 1) * size), label, id: dataset.id(item) });
+        kept.push({ x: x.slice(row * size, (row + 1) * size), label, id: dataset.id(item), item });
       }
     });
     scanned += idx.length;
@@ -48,5 +50,5 @@ export async function correctlyClassified(
   }
   const x = new Float32Array(kept.length * size);
   kept.forEach((k, i) => x.set(k.x, i * size));
-  return { x, n: kept.length, labels: Int32Array.from(kept, (k) => k.label), ids: kept.map((k) => k.id), scanned };
+  return { x, n: kept.length, labels: Int32Array.from(kept, (k) => k.label), ids: kept.map((k) => k.id), items: kept.map((k) => k.item), scanned };
 }

@@ -1,14 +1,14 @@
 import type { ResizeMode } from './image.js';
 
 /**
- * Writes a uint8 RGB image (`layout` 'hwc': interleaved, 'chw': one plane per channel) into `out` at
+ * Writes an RGB image (8-bit, or floats with fullScale 1; `layout` 'hwc': interleaved, 'chw': one plane per channel) into `out` at
  * `offset` as canonical float32 CHW in [0,1] at height x width. Other sizes are resampled bilinearly with
  * pixel centres aligned (align_corners = false); 'shorter-side-crop' (the default) scales the image to cover
  * the target and takes the centre, 'stretch' scales each axis on its own. Shrinking is not antialiased,
  * which is harmless for the upsampling (32 -> 224) these small datasets mostly see.
  */
 export function resampleToCanonical(
-  src: Uint8Array,
+  src: ArrayLike<number>,
   layout: 'hwc' | 'chw',
   srcH: number,
   srcW: number,
@@ -17,6 +17,8 @@ export function resampleToCanonical(
   height: number,
   width: number,
   resize: ResizeMode = 'shorter-side-crop',
+  /** What a full-scale source value is: 255 for 8-bit images, 1 for canonical floats. */
+  fullScale = 255,
 ): void {
   if (!Number.isInteger(height) || !Number.isInteger(width) || height < 1 || width < 1) {
     throw new RangeError(`image size must be positive integers, got ${height}x${width}`);
@@ -26,7 +28,7 @@ export function resampleToCanonical(
   const channelStride = layout === 'hwc' ? 1 : srcH * srcW;
   if (height === srcH && width === srcW) {
     for (let c = 0; c < 3; c++) {
-      for (let p = 0; p < plane; p++) out[offset + c * plane + p] = src[p * pixelStride + c * channelStride]! / 255;
+      for (let p = 0; p < plane; p++) out[offset + c * plane + p] = src[p * pixelStride + c * channelStride]! / fullScale;
     }
     return;
   }
@@ -63,7 +65,7 @@ export function resampleToCanonical(
         const br = src[(r1 + b) * pixelStride + c * channelStride]!;
         const top = tl + fx * (tr - tl);
         const bottom = bl + fx * (br - bl);
-        out[offset + c * plane + y * width + x] = (top + fy * (bottom - top)) / 255;
+        out[offset + c * plane + y * width + x] = (top + fy * (bottom - top)) / fullScale;
       }
     }
   }
