@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { registerModels } from './models.js';
 import { registerAttack } from './attack.js';
+import { registerStudy } from './study.js';
 import { registerZoo } from './zoo.js';
 import { registerClever } from './clever.js';
 import { registerTransfer } from './transfer.js';
@@ -18,6 +19,7 @@ const program = new Command('robustscope')
 
 registerModels(program);
 registerAttack(program);
+registerStudy(program);
 registerZoo(program);
 registerClever(program);
 registerTransfer(program);

@@ -6,6 +6,7 @@
 
 import type { AttackName } from '../attacks/types.js';
 import type { TargetKind } from '../attacks/targets.js';
+import type { TransferOutcome } from '../metrics/transfer.js';
 
 /** Recorded with every row: the tool version that produced it and when. */
 export interface Provenance {
@@ -109,7 +110,7 @@ export interface CleverRow extends RowKey, Provenance {
   ksPValue: number | null;
 }
 
-export type TransferOutcome = 'transferred' | 'not-transferred' | 'source-failed' | 'target-misclassifies-clean';
+export type { TransferOutcome } from '../metrics/transfer.js';
 
 /**
  * One source example evaluated on one target model; `modelSha256` is the target's. Its key also holds
@@ -135,7 +136,7 @@ export interface TransferRow extends RowKey, Provenance {
   predicted: number | null;
   /** Targeted: whether the target class is in the target model's top 5; null otherwise. */
   targetInTop5: boolean | null;
-  /** How the image reached the target model's input size ('none' when sizes agree). */
+  /** How the image reached the target model's input shape ('none' when shapes agree). */
   adaptation: string;
 }
 
