@@ -6,6 +6,7 @@ import { STUDY_PRESETS, studyPreset } from '../study/presets/index.js';
 import { PHASES } from '../study/records.js';
 import { DEFAULT_OUT, runStudy } from '../study/runner.js';
 import { studyStatus, type StudyStatus } from '../study/status.js';
+import { reportStudy } from '../study/report.js';
 import { emit, progress, table, type Progress } from './output.js';
 import { intOption } from './options.js';
 
@@ -33,10 +34,21 @@ export function registerStudy(program: Command): void {
         },
       });
       bar?.stop();
-      emit(!!o.json, result, () => [
+      const report = await reportStudy(result.out);
+      emit(!!o.json, { ...result, report: report.html }, () => [
         `${result.computed} unit${result.computed === 1 ? '' : 's'} computed, ${result.skipped} already stored, in ${(result.elapsedMs / 1000).toFixed(1)} s`,
         formatStatus(result.status),
+        `report: ${report.html}`,
       ].join('\n'));
+    });
+
+  study.command('report')
+    .description('write the HTML report (with CSV and JSON of every table) from a study store')
+    .option('--out <dir>', 'output folder of the study', DEFAULT_OUT)
+    .option('--json', 'machine-readable output')
+    .action(async (o: { out: string; json?: boolean }) => {
+      const report = await reportStudy(o.out);
+      emit(!!o.json, report, () => `report: ${report.html} (+ ${report.files.length - 1} table files)`);
     });
 
   study.command('status')
