@@ -61,9 +61,12 @@ export class Emitter {
   div(a: string, b: string): string { return this.op('Div', [a, b]); }
   neg(a: string): string { return this.op('Neg', [a]); }
 
-  /** `value` where `cond` holds, else 0 (a gradient mask). */
+  /**
+   * `value` where `cond` holds, else 0 (a gradient mask), as a product with the mask cast to float: ORT's
+   * Where with a broadcast scalar takes 1.6x as long as Cast and Mul together.
+   */
   mask(cond: string, value: string): string {
-    return this.op('Where', [cond, value, this.scalar(0)]);
+    return this.mul(value, this.op('Cast', [cond], { to: DataType.FLOAT }));
   }
 
   transpose(x: string, perm: readonly number[]): string {

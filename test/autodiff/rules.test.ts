@@ -22,9 +22,26 @@ const CASES: RuleCase[] = [
   { name: 'Conv groups', input: [2, 4, 6, 6], params: { w: { dims: [6, 2, 3, 3] }, b: { dims: [6] } }, build: conv({ group: 2, strides: [2, 2], pads: [1, 1, 1, 1] }) },
   { name: 'Conv depthwise', input: [2, 3, 6, 6], params: { w: { dims: [3, 1, 3, 3] } }, build: conv({ group: 3, strides: [2, 2], pads: [1, 0, 1, 0] }) },
   { name: 'Conv 1-D', input: [2, 3, 10], params: { w: { dims: [2, 3, 3] } }, build: conv({ strides: [3], dilations: [2] }) },
+  // Unit strides: the input gradient is a Conv with the flipped kernel, the weight gradient a product per kernel
+  // offset (strided 1x1 kernels too).
+  { name: 'Conv 1x1', input: [2, 4, 5, 5], params: { w: { dims: [3, 4, 1, 1] }, b: { dims: [3] } }, build: conv({}) },
+  { name: 'Conv 1x1 stride 2', input: [2, 3, 7, 6], params: { w: { dims: [5, 3, 1, 1] } }, build: conv({ strides: [2, 2] }) },
+  // Pads wider than the kernel's extent would be negative in the flipped Conv; the ConvTranspose takes over.
+  { name: 'Conv 1x1 pads beyond the kernel', input: [2, 3, 4, 4], params: { w: { dims: [2, 3, 1, 1] } }, build: conv({ pads: [1, 0, 0, 2] }) },
+  { name: 'Conv dilations, asymmetric pads', input: [2, 3, 8, 7], params: { w: { dims: [4, 3, 3, 2] } }, build: conv({ dilations: [2, 3], pads: [2, 1, 1, 2] }) },
+  { name: 'Conv SAME_UPPER even kernel', input: [1, 2, 6, 6], params: { w: { dims: [3, 2, 2, 4] } }, build: conv({ auto_pad: 'SAME_UPPER' }) },
+  { name: 'Conv groups, unit strides', input: [2, 8, 5, 5], params: { w: { dims: [4, 4, 3, 3] } }, build: conv({ group: 2, pads: [1, 1, 1, 1] }) },
+  { name: 'Conv groups widening, unit strides', input: [2, 4, 5, 5], params: { w: { dims: [6, 2, 3, 3] } }, build: conv({ group: 2, pads: [1, 1, 1, 1] }) },
+  { name: 'Conv one input channel', input: [2, 1, 5, 6], params: { w: { dims: [4, 1, 3, 3] } }, build: conv({ pads: [1, 1, 1, 1] }) },
+  { name: 'Conv depthwise, multiplier 2', input: [2, 3, 6, 5], params: { w: { dims: [6, 1, 3, 3] }, b: { dims: [6] } }, build: conv({ group: 3, pads: [1, 1, 1, 1] }) },
+  { name: 'Conv 3-D', input: [1, 2, 4, 5, 4], params: { w: { dims: [3, 2, 2, 3, 2] } }, build: conv({ pads: [1, 0, 1, 0, 1, 1] }) },
   {
     name: 'ConvTranspose strides, pads, output_padding', input: [2, 3, 4, 4], params: { w: { dims: [3, 2, 3, 3] }, b: { dims: [2] } },
     build: (c) => c.b.op('ConvTranspose', [c.x, c.p['w']!, c.p['b']!], { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] }),
+  },
+  {
+    name: 'ConvTranspose unit strides, pads', input: [2, 3, 4, 4], params: { w: { dims: [3, 4, 3, 3] } },
+    build: (c) => c.b.op('ConvTranspose', [c.x, c.p['w']!], { pads: [1, 0, 0, 1] }),
   },
   {
     name: 'ConvTranspose groups, dilations', input: [1, 4, 3, 3], params: { w: { dims: [4, 1, 2, 2] } },

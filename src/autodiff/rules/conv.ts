@@ -1,12 +1,43 @@
 import { intAttr, intsAttr, stringAttr } from '../attrs.js';
 import { dyOf, type RuleTable, type VjpContext } from './context.js';
-import { convWeightGrad, forwardWindow, range, spatialDims, transposeAttrs, type Window } from './window.js';
+import { convWeightGrad } from './conv-weights.js';
+import { forwardWindow, range, reachedEnd, spatialDims, transposeAttrs, type Window } from './window.js';
 
-/** Convolutions: the input gradient is the transposed operation, the weight gradient a Conv on transposed tensors. */
+/** Convolutions: the input gradient is the transposed operation, the weight gradient a correlation (conv-weights.ts). */
 
 function biasGrad(ctx: VjpContext, dy: string): string {
   const rank = ctx.info(ctx.node.outputs[0]!).dims.length;
   return ctx.e.reduceSum(dy, [0, ...range(2, rank)], false);
+}
+
+/**
+ * Input gradient of a Conv. With unit strides it is itself a Conv of the output gradient: the kernel
+ * flipped along every spatial axis with its two channel axes swapped within each group, dilated alike, and
+ * padded by the kernel's extent minus the forward padding on each side. ORT runs that Conv on its blocked
+ * (NCHWc) path when the weights are constant and as im2col + GEMM otherwise; on one core that is 1.4-1.75x
+ * and 1.2-1.3x faster than its ConvTranspose (GEMM + col2im), on two about 3x. Strided convs, and forward
+ * pads wider than the kernel's extent (negative pads here), keep the ConvTranspose.
+ */
+function convInputGrad(ctx: VjpContext, dy: string, w: string, group: number, win: Window, inSpatial: number[], outSpatial: number[]): string {
+  const { e } = ctx;
+  const extent = win.kernel.map((k, i) => (k - 1) * win.dilations[i]!);
+  const end = reachedEnd(win, inSpatial, outSpatial);
+  const pads = [...win.begin.map((b, i) => extent[i]! - b), ...end.map((v, i) => extent[i]! - v)];
+  if (win.strides.some((s) => s !== 1) || pads.some((p) => p < 0)) {
+    return e.op('ConvTranspose', [dy, w], { group, ...transposeAttrs(win, inSpatial, outSpatial) });
+  }
+  const [outChannels, perGroupIn] = ctx.info(w).dims as [number, number];
+  const spatialAxes = range(2, 2 + win.kernel.length);
+  // [M, C/G, k...] -> [C, M/G, k...]: kernel (g·C/G + c, j) is forward kernel (g·M/G + j, c).
+  const swapped = group === 1
+    ? e.transpose(w, [1, 0, ...spatialAxes])
+    : e.reshape(
+      e.transpose(e.reshape(w, [group, outChannels / group, perGroupIn, ...win.kernel]), [0, 2, 1, ...spatialAxes.map((a) => a + 1)]),
+      [group * perGroupIn, outChannels / group, ...win.kernel],
+    );
+  // A step of -1 from the last element; the end one before the first element (clamped to -1) runs to the start.
+  const flipped = e.op('Slice', [swapped, e.ints(win.kernel.map((k) => k - 1)), e.ints(win.kernel.map((k) => -k - 1)), e.ints(spatialAxes), e.ints(win.kernel.map(() => -1))]);
+  return e.op('Conv', [dy, flipped], { group, dilations: win.dilations, pads });
 }
 
 const conv = (ctx: VjpContext) => {
@@ -17,9 +48,10 @@ const conv = (ctx: VjpContext) => {
   const inSpatial = spatialDims(ctx, x);
   const outSpatial = spatialDims(ctx, ctx.node.outputs[0]!);
   const win = forwardWindow(ctx, kernel, inSpatial, outSpatial);
+  const outChannels = ctx.info(w).dims[0]!;
   return [
-    ctx.wants(0) ? ctx.e.op('ConvTranspose', [dy, w], { group, ...transposeAttrs(win, inSpatial, outSpatial) }) : undefined,
-    ctx.wants(1) ? convWeightGrad(ctx, { input: x, inChannels: ctx.info(x).dims[1]!, inSpatial, outGrad: dy, outSpatial, group, window: win }) : undefined,
+    ctx.wants(0) ? convInputGrad(ctx, dy, w, group, win, inSpatial, outSpatial) : undefined,
+    ctx.wants(1) ? convWeightGrad(ctx, { input: x, inChannels: ctx.info(x).dims[1]!, inSpatial, outGrad: dy, outChannels, outSpatial, group, window: win }) : undefined,
     ctx.wants(2) ? biasGrad(ctx, dy) : undefined,
   ];
 };
@@ -66,7 +98,9 @@ const convTranspose = (ctx: VjpContext) => {
     ctx.wants(0) ? inputGrad() : undefined,
     // ConvTranspose is the adjoint of a Conv from y onto x, so its weights get the Conv weight gradient
     // with the roles of input and output gradient exchanged; the layout [C, M/group, k...] matches.
-    ctx.wants(1) ? convWeightGrad(ctx, { input: dy, inChannels: ctx.info(y).dims[1]!, inSpatial: outSpatial, outGrad: x, outSpatial: inSpatial, group, window: win }) : undefined,
+    ctx.wants(1) ? convWeightGrad(ctx, {
+      input: dy, inChannels: ctx.info(y).dims[1]!, inSpatial: outSpatial, outGrad: x, outChannels: ctx.info(x).dims[1]!, outSpatial: inSpatial, group, window: win,
+    }) : undefined,
     ctx.wants(2) ? biasGrad(ctx, dy) : undefined,
   ];
 };

@@ -47,7 +47,7 @@ export function forwardWindow(ctx: VjpContext, kernel: number[], inSpatial: numb
  * Padding at the end of each axis that the window actually reaches when mapping `outSpatial` positions over
  * `inSpatial`; negative where the last window stops short of the input's end (floor division, ceil_mode).
  */
-function reachedEnd(w: Window, inSpatial: number[], outSpatial: number[]): number[] {
+export function reachedEnd(w: Window, inSpatial: number[], outSpatial: number[]): number[] {
   return w.kernel.map((k, i) => (outSpatial[i]! - 1) * w.strides[i]! + w.dilations[i]! * (k - 1) + 1 - inSpatial[i]! - w.begin[i]!);
 }
 
@@ -64,35 +64,4 @@ export function transposeAttrs(w: Window, inSpatial: number[], outSpatial: numbe
     pads: [...w.begin, ...end.map((p) => Math.max(0, p))],
     output_padding: end.map((p) => Math.max(0, -p)),
   };
-}
-
-/**
- * Gradient of a grouped convolution's weights, as one Conv over transposed tensors: the batch becomes the
- * channel axis being summed, stride and dilation swap roles, and the output gradient acts as the kernel.
- * `input` is [N, C, in...]; `outGrad` is [N, M, out...]; the result is [M, C/group, kernel...].
- */
-export function convWeightGrad(ctx: VjpContext, p: {
-  input: string; inChannels: number; inSpatial: number[]; outGrad: string; outSpatial: number[]; group: number; window: Window;
-}): string {
-  const { e } = ctx;
-  const { window: w, group } = p;
-  const spatialAxes = range(2, 2 + w.kernel.length);
-  const perGroup = p.inChannels / group;
-  // [N, C, in...] -> [C/G, G·N, in...] with channel g·N + n holding x[n, g·C/G + c], so group g of the Conv
-  // below pairs input-channel group g with output-channel group g.
-  const x = group === 1
-    ? e.transpose(p.input, [1, 0, ...spatialAxes])
-    : e.reshape(
-      e.transpose(e.reshape(p.input, [0, group, perGroup, ...p.inSpatial]), [2, 1, 0, ...spatialAxes.map((a) => a + 1)]),
-      [perGroup, -1, ...p.inSpatial],
-    );
-  const kernel = e.transpose(p.outGrad, [1, 0, ...spatialAxes]);
-  const end = reachedEnd(w, p.inSpatial, p.outSpatial).map((v) => Math.max(0, v));
-  const conv = e.op('Conv', [x, kernel], { group, strides: w.dilations, dilations: w.strides, pads: [...w.begin, ...end] });
-  // Floor division in the forward pass may leave input rows no window used; they make the result larger than the kernel.
-  const produced = w.kernel.map((_, i) => Math.floor((p.inSpatial[i]! + w.begin[i]! + end[i]! - w.strides[i]! * (p.outSpatial[i]! - 1) - 1) / w.dilations[i]!) + 1);
-  const fitted = produced.some((v, i) => v !== w.kernel[i])
-    ? e.op('Slice', [conv, e.ints(w.kernel.map(() => 0)), e.ints(w.kernel), e.ints(spatialAxes)])
-    : conv;
-  return e.transpose(fitted, [1, 0, ...spatialAxes]);
 }
