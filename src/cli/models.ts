@@ -8,7 +8,10 @@ import { alignLabels } from '../data/labels.js';
 import { argmax, softmaxRow, topK } from '../runtime/logits.js';
 import { emit, fmt, progress, table, type Progress } from './output.js';
 import { defaultModelDir, pullFile } from '../models/pull.js';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { UserError } from '../errors.js';
+import { PAPER_LABELS, pullPaperModel } from '../study/presets/paper-models.js';
 import { intOption, labelsFlag, modelOptions, resizeFlag, threadsFlag, type ModelFlags } from './options.js';
 
 export function registerModels(program: Command): void {
@@ -72,19 +75,33 @@ export function registerModels(program: Command): void {
     });
 
   models.command('pull')
-    .description('download a model file and verify its sha256')
-    .argument('<url>', 'http(s) URL of an .onnx file or a TF.js model.json')
-    .option('--sha256 <hex>', 'expected sha256; the file is kept only if it matches')
-    .option('--out <file>', 'where to save it (default: the model cache, named after the URL)')
+    .description('download a model file and verify its sha256; a paper model name also writes its manifest')
+    .argument('<url-or-name>', 'http(s) URL of an .onnx file or a TF.js model.json, or a paper model name (e.g. vgg_16)')
+    .option('--sha256 <hex>', 'expected sha256 of a URL; the file is kept only if it matches (paper models carry theirs)')
+    .option('--out <file>', 'where to save it (default: the model cache, named after the URL or as the paper preset expects)')
+    .option('--mirror <url>', 'for paper models: fetch <mirror>/<file> instead of the publisher\'s URL (default: $ROBUSTSCOPE_MODEL_MIRROR)')
     .option('--json', 'machine-readable output')
-    .action(async (url: string, o: { sha256?: string; out?: string; json?: boolean }) => {
-      const name = basename(new URL(url).pathname) || 'model.onnx';
-      const dest = o.out ?? join(defaultModelDir(), name);
+    .action(async (spec: string, o: { sha256?: string; out?: string; mirror?: string; json?: boolean }) => {
       let bar: Progress | undefined;
-      const r = await pullFile(url, dest, {
-        sha256: o.sha256,
-        onProgress: (got, total) => { if (total) (bar ??= progress('pull', total)).update(got); },
-      });
+      const onProgress = (got: number, total: number | undefined) => { if (total) (bar ??= progress('pull', total)).update(got); };
+      if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
+        if (o.sha256) throw new UserError('--sha256 applies to URLs; a paper model is checked against its own sha256');
+        const r = await pullPaperModel(spec, { dest: o.out, mirror: o.mirror, onProgress });
+        bar?.stop();
+        const { model: m, ...pulled } = r;
+        const labels = join(dirname(r.path), PAPER_LABELS.file);
+        const labelsPresent = existsSync(labels);
+        emit(!!o.json, { name: m.name, ...pulled, labels, labelsPresent, note: m.note }, () => [
+          `${r.downloaded ? 'downloaded' : 'already present'}: ${r.path} (${r.bytes} bytes, sha256 ${r.sha256})`,
+          `manifest: ${r.manifest}`,
+          `about this file: ${m.note}`,
+          ...(labelsPresent ? [] : [`note: its manifest names the class list ${labels}, not there yet (1000 WordNet ids, sorted, one per line)`]),
+        ].join('\n'));
+        return;
+      }
+      const name = basename(new URL(spec).pathname) || 'model.onnx';
+      const dest = o.out ?? join(defaultModelDir(), name);
+      const r = await pullFile(spec, dest, { sha256: o.sha256, onProgress });
       bar?.stop();
       emit(!!o.json, r, () => `${r.downloaded ? 'downloaded' : 'already present'}: ${r.path} (${r.bytes} bytes, sha256 ${r.sha256})`);
     });

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UserError, messageOf } from '../errors.js';
+import { parseManifest, sidecarManifestPath, type ManifestInput } from './manifest.js';
 
 export interface PullOptions {
   /** Expected sha256 (hex); the file is kept only when it matches. */
@@ -80,4 +81,51 @@ export async function pullFile(url: string, dest: string, opts: PullOptions = {}
 /** Where pulled models go unless told otherwise: $ROBUSTSCOPE_CACHE, else ~/.cache/robustscope/models. */
 export function defaultModelDir(): string {
   return process.env.ROBUSTSCOPE_CACHE ?? join(homedir(), '.cache', 'robustscope', 'models');
+}
+
+/** A named model file to pull: where it comes from, its hash, and the manifest written beside it. */
+export interface ModelEntry {
+  /** File name in the model directory. */
+  file: string;
+  url: string;
+  sha256: string;
+  manifest: ManifestInput;
+}
+
+export interface ModelPullOptions extends Omit<PullOptions, 'sha256'> {
+  /** Model directory (default: the model cache). */
+  dir?: string;
+  /** Exact destination file; overrides `dir`. The sidecar manifest goes beside it. */
+  dest?: string;
+  /**
+   * Base URL of a mirror holding the files under their cache names (`<mirror>/<file>`), for machines that
+   * cannot reach the publisher; the sha256 is still the entry's. Default: $ROBUSTSCOPE_MODEL_MIRROR.
+   */
+  mirror?: string;
+}
+
+export interface ModelPullResult extends PullResult {
+  /** The URL actually fetched (the mirror's when one is set). */
+  url: string;
+  /** The sidecar manifest written beside the file. */
+  manifest: string;
+}
+
+/**
+ * Pulls a named model: downloads `entry.url` (or its mirror copy) to `<dir>/<file>`, verifying the sha256,
+ * then writes `<file>.manifest.json` with the entry's manifest so the file loads with the right
+ * preprocessing, input size, label offset and outputs. The manifest is validated before anything is fetched
+ * and written atomically after the file is in place.
+ */
+export async function pullModel(entry: ModelEntry, opts: ModelPullOptions = {}): Promise<ModelPullResult> {
+  parseManifest(entry.manifest, `manifest of ${entry.file}`);
+  const dest = opts.dest ?? join(opts.dir ?? defaultModelDir(), entry.file);
+  const mirror = opts.mirror ?? (process.env.ROBUSTSCOPE_MODEL_MIRROR || undefined);
+  const url = mirror ? `${mirror.replace(/\/+$/, '')}/${encodeURIComponent(entry.file)}` : entry.url;
+  const r = await pullFile(url, dest, { sha256: entry.sha256, idleTimeoutMs: opts.idleTimeoutMs, onProgress: opts.onProgress });
+  const manifest = sidecarManifestPath(dest);
+  const tmp = `${manifest}.partial`;
+  writeFileSync(tmp, `${JSON.stringify(entry.manifest, null, 2)}\n`);
+  renameSync(tmp, manifest);
+  return { ...r, url, manifest };
 }

@@ -5,7 +5,8 @@ import { createServer, type Server } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pullFile } from '../../src/models/pull.js';
+import { pullFile, pullModel } from '../../src/models/pull.js';
+import { PAPER_MODELS, paperManifest, pullPaperModel, type PaperModel } from '../../src/study/presets/paper-models.js';
 import { UserError } from '../../src/errors.js';
 import { fixture } from '../helpers/fixtures.js';
 import { cli } from '../helpers/cli.js';
@@ -13,10 +14,14 @@ import { cli } from '../helpers/cli.js';
 const MODEL = readFileSync(fixture('models', 'mnist-8-onnx', 'model.onnx'));
 const SHA = createHash('sha256').update(MODEL).digest('hex');
 
-/** A loopback server: /model.onnx serves the bytes, /stall sends half and then nothing, others 404. */
+/**
+ * A loopback server: /model.onnx and /fake_net.onnx serve the bytes, /vgg_16.onnx serves other bytes (a
+ * corrupt mirror copy), /stall sends half and then nothing, others 404.
+ */
 async function serve(): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
-    if (req.url === '/model.onnx') { res.setHeader('content-length', MODEL.length); res.end(MODEL); return; }
+    if (req.url === '/model.onnx' || req.url === '/fake_net.onnx') { res.setHeader('content-length', MODEL.length); res.end(MODEL); return; }
+    if (req.url === '/vgg_16.onnx') { res.end(MODEL.subarray(0, 5000)); return; }
     if (req.url === '/stall') { res.setHeader('content-length', MODEL.length); res.write(MODEL.subarray(0, 1000)); return; }
     res.statusCode = 404; res.end('missing');
   });
@@ -70,6 +75,100 @@ test('robustscope models pull saves a loadable model and reports it in JSON', as
     assert.equal(JSON.parse(out).sha256, SHA);
     const inspect = cli(['models', 'inspect', dest, '--json']);
     assert.equal(JSON.parse(inspect.stdout).numClasses, 10);
+  } finally {
+    server.close();
+  }
+});
+
+/** Runs the CLI in a child process while the in-process server keeps answering. */
+async function cliAsync(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['dist/src/cli/main.js', ...args], { env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
+  const code = await new Promise<number | null>((r) => child.on('close', r));
+  return { code, stdout, stderr };
+}
+
+/** A paper-table entry for the 10-class MNIST fixture, as a published model would be listed. */
+const FAKE: PaperModel = {
+  name: 'fake_net', family: 'fake', file: 'fake_net.onnx',
+  inputSize: 28, classes: 1000, preprocess: { scale: 255, mean: [33], std: [78] }, outputs: 'logits',
+  url: 'https://publisher.invalid/fake_net.onnx', sha256: SHA, bytes: MODEL.length, source: 'test',
+  study: { inputSize: 28, classes: 1000, preprocess: { scale: 255, mean: [33], std: [78] } },
+  note: 'a test entry',
+};
+
+test('pullModel saves the file under its cache name, verifies it and writes the sidecar manifest', async () => {
+  const { url, server } = await serve();
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'rs-pull-'));
+    const manifest = { name: 'fake', inputSize: [28, 28] as [number, number], preprocess: { scale: 255, mean: [33], std: [78] }, outputs: 'logits' as const, labels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] };
+    const r = await pullModel({ file: 'fake.onnx', url: `${url}/model.onnx`, sha256: SHA, manifest }, { dir, mirror: '' });
+    assert.equal(r.path, join(dir, 'fake.onnx'));
+    assert.equal(r.sha256, SHA);
+    assert.deepEqual(readFileSync(r.path), MODEL);
+    assert.equal(r.manifest, join(dir, 'fake.manifest.json'));
+    assert.deepEqual(JSON.parse(readFileSync(r.manifest, 'utf8')), manifest);
+    assert.deepEqual(readdirSync(dir).sort(), ['fake.manifest.json', 'fake.onnx']);
+    // The loader picks the sidecar up: its input size, scale and labels apply.
+    const inspect = cli(['models', 'inspect', r.path, '--json']);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    const s = JSON.parse(inspect.stdout);
+    assert.equal(s.numClasses, 10);
+    assert.deepEqual(s.canonicalInput, [1, 28, 28]);
+    // A bad manifest is refused before anything is fetched.
+    await assert.rejects(pullModel({ file: 'bad.onnx', url: `${url}/model.onnx`, sha256: SHA, manifest: { outputs: 'odds' } as never }, { dir }), /manifest/);
+    assert.equal(existsSync(join(dir, 'bad.onnx')), false);
+  } finally {
+    server.close();
+  }
+});
+
+test('pullPaperModel pulls a table entry from a mirror under the preset\'s file name, with the paper manifest', async () => {
+  const { url, server } = await serve();
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'rs-pull-'));
+    // The publisher URL is unreachable; the mirror serves <mirror>/<file>, checked against the entry's sha256.
+    const r = await pullPaperModel('fake_net', { table: [FAKE], dir, mirror: `${url}/` });
+    assert.equal(r.url, `${url}/fake_net.onnx`);
+    assert.equal(r.path, join(dir, 'fake_net.onnx'));
+    assert.equal(createHash('sha256').update(readFileSync(r.path)).digest('hex'), SHA);
+    const manifest = JSON.parse(readFileSync(join(dir, 'fake_net.manifest.json'), 'utf8'));
+    assert.deepEqual(manifest, paperManifest(FAKE));
+    assert.equal(manifest.sha256, SHA);
+    assert.equal(manifest.labelOffset, 0);
+    const again = await pullPaperModel('fake_net', { table: [FAKE], dir, mirror: `${url}/` });
+    assert.equal(again.downloaded, false);
+    await assert.rejects(pullPaperModel('fake_nett', { table: [FAKE], dir }), (e: unknown) => e instanceof UserError && /unknown paper model 'fake_nett'; known: fake_net/.test(e.message));
+    await assert.rejects(pullPaperModel('fake_net', { table: [{ ...FAKE, url: undefined, sha256: undefined }], dir }), /no public download: a test entry/);
+  } finally {
+    server.close();
+  }
+});
+
+test('robustscope models pull <name> resolves paper models: unknown names, models without a file, a corrupt mirror', async () => {
+  const unknown = cli(['models', 'pull', 'vgg_17']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown paper model 'vgg_17'; known: alexnet, vgg_16/);
+  const none = PAPER_MODELS.find((m) => !m.url)!;
+  const missing = cli(['models', 'pull', none.name]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, new RegExp(`paper model '${none.name.replace('.', '\\.')}' has no public download`));
+  const withSha = cli(['models', 'pull', 'vgg_16', '--sha256', SHA]);
+  assert.equal(withSha.code, 2);
+  assert.match(withSha.stderr, /--sha256 applies to URLs/);
+
+  const { url, server } = await serve();
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'rs-pull-'));
+    // The mirror's vgg_16.onnx is not the published file: the pull fails on the table's sha256 and leaves nothing.
+    const r = await cliAsync(['models', 'pull', 'vgg_16', '--json'], { ...process.env, ROBUSTSCOPE_CACHE: dir, ROBUSTSCOPE_MODEL_MIRROR: url });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`${url}/vgg_16\\.onnx: sha256 mismatch \\(expected ${PAPER_MODELS.find((m) => m.name === 'vgg_16')!.sha256}`));
+    assert.deepEqual(readdirSync(dir), []);
   } finally {
     server.close();
   }

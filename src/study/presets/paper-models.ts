@@ -1,62 +1,269 @@
+import { UserError } from '../../errors.js';
 import type { ManifestInput } from '../../models/manifest.js';
+import { pullModel, type ModelPullOptions, type ModelPullResult } from '../../models/pull.js';
+
+type Preprocess = NonNullable<ManifestInput['preprocess']>;
+
+/** What STUDY.md's model table says the study ran: the facts a reproduction is measured against. */
+export interface StudyFacts {
+  inputSize: number;
+  /** 1001: TF-slim's leading background class. */
+  classes: 1000 | 1001;
+  preprocess: Preprocess;
+}
 
 /**
  * The study's 18 ImageNet models (STUDY.md) as ONNX files in the model cache, with the manifests that
- * make them see canonical input as the original TensorFlow/Caffe code fed them. `url` and `sha256` say
- * where `robustscope models pull` gets each file; undefined means nobody has published a converted file
- * yet. (Converted TF-slim graphs that keep NHWC need `layout: 'NHWC'` in their preprocessing.)
+ * make them see canonical input as their publishers fed them.
+ *
+ * The original TF-slim/Caffe-to-TF checkpoints were never published as ONNX or TF.js, so where a public
+ * ONNX release exists the entry points to it and `inputSize`, `classes`, `preprocess` and `outputs`
+ * describe THAT file (they are what the manifest says); `study` keeps what the study ran and `note` says
+ * how the file differs. Where nothing usable is published, `url`/`sha256` stay undefined, the file facts
+ * are the study's (for a converted file someone may provide), and `note` says what was searched.
+ *
+ * Every sha256 and size was read from the Git LFS pointer stored in the repository at the commit cited in
+ * `source` (a pointer's `oid sha256:` is the sha256 of the file GitHub serves for it). The urls are pinned
+ * to that commit, so the bytes behind each url are the ones the hash describes.
  */
 export interface PaperModel {
   name: string;
   family: string;
-  /** File name in the model cache (`robustscope models pull` saves there by default). */
+  /** File name in the model cache (`robustscope models pull <name>` saves there). */
   file: string;
+  /** Input height = width of the file (the manifest's inputSize). */
   inputSize: number;
-  /** 1001: TF-slim's leading background class, sliced off in the graph (labelOffset 1). */
+  /** Outputs of the file; 1001 has a leading background class, sliced off in the graph (labelOffset 1). */
   classes: 1000 | 1001;
-  preprocess: NonNullable<ManifestInput['preprocess']>;
+  /** Canonical RGB [0,1] to what the file expects. */
+  preprocess: Preprocess;
+  /** 'softmax': the graph ends in a Softmax, which the manifest's outputs 'auto' removes to expose logits. */
+  outputs: 'logits' | 'softmax';
   url: string | undefined;
   sha256: string | undefined;
+  /** Size in bytes of the file at `url`. */
+  bytes: number | undefined;
+  /** Where sha256 and size were read: `owner/repo@commit:path` of the stored Git LFS pointer. */
+  source: string | undefined;
+  /** What the study ran (STUDY.md). */
+  study: StudyFacts;
+  /** How the public file differs from the study's network, or what was searched when there is none. */
+  note: string;
 }
 
 /** 2x - 1: the TF-slim Inception preprocessing. */
-const INCEPTION = { scale: 2, mean: [1], std: [1] };
+const INCEPTION: Preprocess = { scale: 2, mean: [1], std: [1] };
 const VGG_MEAN = [123.68, 116.78, 103.94];
-const VGG = { scale: 255, mean: VGG_MEAN, std: [1] };
+const VGG: Preprocess = { scale: 255, mean: VGG_MEAN, std: [1] };
 /** Caffe AlexNet: BGR, x*255 minus the BGR mean. */
-const ALEXNET = { scale: 255, mean: [104, 117, 124], std: [1], channelOrder: 'BGR' as const };
+const ALEXNET: Preprocess = { scale: 255, mean: [104, 117, 124], std: [1], channelOrder: 'BGR' };
 /** DenseNet (Caffe ports): (x*255 - VGG mean) * 0.017. */
-const DENSENET = { scale: 255, mean: VGG_MEAN, std: [1 / 0.017] };
+const DENSENET: Preprocess = { scale: 255, mean: VGG_MEAN, std: [1 / 0.017] };
 
-const model = (name: string, family: string, inputSize: number, classes: 1000 | 1001, preprocess: PaperModel['preprocess']): PaperModel => ({
-  name, family, file: `${name}.onnx`, inputSize, classes, preprocess, url: undefined, sha256: undefined,
+/** Caffe/Caffe2 ImageNet models: BGR, x*255 minus the BGR mean (Caffe's [103.939, 116.779, 123.68]). */
+const CAFFE_BGR: Preprocess = { scale: 255, mean: [103.939, 116.779, 123.68], std: [1], channelOrder: 'BGR' };
+/** MXNet Gluon (and torchvision) models: RGB, (x - ImageNet mean) / ImageNet std. */
+const IMAGENET_MEAN_STD: Preprocess = { scale: 1, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+/** Caffe2 DenseNet-121 (shicai/DenseNet-Caffe): BGR, (x*255 - BGR mean) / 58.8235294 (= * 0.017). */
+const DENSENET_CAFFE2: Preprocess = { scale: 255, mean: [103.94, 116.78, 123.68], std: [58.8235294], channelOrder: 'BGR' };
+
+/** A public ONNX file in the ONNX Model Zoo, pinned to the commit its Git LFS pointer was read at. */
+interface Release {
+  commit: string;
+  path: string;
+  sha256: string;
+  bytes: number;
+  inputSize: number;
+  classes: 1000 | 1001;
+  preprocess: Preprocess;
+  outputs: PaperModel['outputs'];
+}
+
+const onnxZoo = (r: Release) => ({
+  url: `https://github.com/onnx/models/raw/${r.commit}/${r.path}`,
+  sha256: r.sha256,
+  bytes: r.bytes,
+  source: `onnx/models@${r.commit}:${r.path}`,
+  inputSize: r.inputSize,
+  classes: r.classes,
+  preprocess: r.preprocess,
+  outputs: r.outputs,
 });
 
+const model = (
+  name: string, family: string, inputSize: number, classes: 1000 | 1001, preprocess: Preprocess,
+  release: ReturnType<typeof onnxZoo> | undefined, note: string,
+): PaperModel => ({
+  name, family, file: `${name}.onnx`,
+  inputSize, classes, preprocess, outputs: 'logits',
+  url: undefined, sha256: undefined, bytes: undefined, source: undefined,
+  ...release,
+  study: { inputSize, classes, preprocess },
+  note,
+});
+
+/** What was searched for the TF-slim models without a usable public file. */
+const TF_SLIM_SEARCHED =
+  'Searched: ONNX Model Zoo (onnx/models: vision/, validated/, archive/), tfjs-models, OpenVINO Open Model Zoo. ' +
+  'The TF-slim checkpoints are published only as TensorFlow tarballs (no ONNX/TF.js file with a recorded hash).';
+/** The only ONNX files of these architectures in onnx/models, and why they are not used. */
+const TURNKEY =
+  'onnx/models holds TurnkeyML exports of timm/torch-hub models under Computer_Vision/ (e.g. %s), but their ' +
+  'generating scripts (onnx/turnkeyml models/, `pretrained` defaults to False) do not show that trained ' +
+  'weights were exported, and no accuracy is published for them; not used until someone checks one.';
+
 export const PAPER_MODELS: readonly PaperModel[] = [
-  model('alexnet', 'alexnet', 227, 1000, ALEXNET),
-  model('vgg_16', 'vgg', 224, 1000, VGG),
-  model('vgg_19', 'vgg', 224, 1000, VGG),
-  model('inception_v1', 'inception', 224, 1001, INCEPTION),
-  model('inception_v2', 'inception', 224, 1001, INCEPTION),
-  model('inception_v3', 'inception', 299, 1001, INCEPTION),
-  model('inception_v4', 'inception', 299, 1001, INCEPTION),
-  model('inception_resnet_v2', 'inception', 299, 1001, INCEPTION),
-  model('resnet_v2_50', 'resnet', 299, 1001, INCEPTION),
-  model('resnet_v2_101', 'resnet', 299, 1001, INCEPTION),
-  model('resnet_v2_152', 'resnet', 299, 1001, INCEPTION),
-  model('mobilenet_v1_0.25', 'mobilenet', 224, 1001, INCEPTION),
-  model('mobilenet_v1_0.50', 'mobilenet', 224, 1001, INCEPTION),
-  model('mobilenet_v1_1.0', 'mobilenet', 224, 1001, INCEPTION),
-  model('densenet121', 'densenet', 224, 1000, DENSENET),
-  model('densenet169', 'densenet', 224, 1000, DENSENET),
-  model('densenet161', 'densenet', 224, 1000, DENSENET),
-  model('nasnet_large', 'nasnet', 331, 1001, INCEPTION),
+  // onnx/models@6ab957a2fe61f34a76c670946f7cbd806d2cacca:vision/classification/alexnet/model/bvlcalexnet-12.onnx
+  // (Git LFS pointer: oid sha256:6b0da951…, size 243863787)
+  model('alexnet', 'alexnet', 227, 1000, ALEXNET, onnxZoo({
+    commit: '6ab957a2fe61f34a76c670946f7cbd806d2cacca',
+    path: 'vision/classification/alexnet/model/bvlcalexnet-12.onnx',
+    sha256: '6b0da9510f27f234ee96a85dc3809dd210150fdefad87f6850f9788513216945',
+    bytes: 243863787,
+    inputSize: 224, classes: 1000, preprocess: ALEXNET, outputs: 'softmax',
+  }), 'ONNX Model Zoo BVLC AlexNet (Caffe BVLC AlexNet -> Caffe2 -> ONNX, opset 12): the Caffe BVLC network, ' +
+    'whose conventions (227 crops, BGR, Caffe mean) the study\'s AlexNet follows. Differences: the graph declares a 224x224 input where the study fed 227x227 ' +
+    '(the network was trained on 227 crops; with Caffe\'s ceil-mode pooling both give the 6x6 pool5 map, so ' +
+    'inputSize [227, 227] may be set in the manifest once checked against the graph); it ends in a Softmax ' +
+    '(removed by outputs "auto"). Preprocessing is the study\'s; the zoo\'s reference evaluation (intel/neural-' +
+    'compressor onnx_model_zoo/alexnet) uses BGR minus [103.939, 116.779, 123.68], within 0.4/255 of it.'),
+
+  // onnx/models@13fcb614fdedcc09864c0691c080ccf82ca3b85b:vision/classification/vgg/model/vgg16-7.onnx
+  // (Git LFS pointer: oid sha256:f20805a3…, size 553437328)
+  model('vgg_16', 'vgg', 224, 1000, VGG, onnxZoo({
+    commit: '13fcb614fdedcc09864c0691c080ccf82ca3b85b',
+    path: 'vision/classification/vgg/model/vgg16-7.onnx',
+    sha256: 'f20805a3ecccaa88647bbab4ad011ff2412a9838485ea844de0fcbce349820b9',
+    bytes: 553437328,
+    inputSize: 224, classes: 1000, preprocess: IMAGENET_MEAN_STD, outputs: 'logits',
+  }), 'CLOSEST, NOT THE SAME WEIGHTS: ONNX Model Zoo VGG-16 is MXNet Gluon\'s VGG-16 (trained with Gluon, zoo top-1 ' +
+    '72.62%), not the original Caffe VGG-16 that TF-slim vgg_16 was converted from; no ONNX of the Caffe VGG-16 was ' +
+    'found. Same architecture and input size; preprocessing per the zoo README (RGB, ImageNet mean/std) instead of ' +
+    'the study\'s mean subtraction.'),
+
+  // onnx/models@b9a54e89508f101a1611cd64f4ef56b9cb62c7cf:vision/classification/vgg/model/vgg19-caffe2-9.onnx
+  // (Git LFS pointer: oid sha256:cfb97260…, size 574674712)
+  model('vgg_19', 'vgg', 224, 1000, VGG, onnxZoo({
+    commit: 'b9a54e89508f101a1611cd64f4ef56b9cb62c7cf',
+    path: 'vision/classification/vgg/model/vgg19-caffe2-9.onnx',
+    sha256: 'cfb97260b303ad3963999662456571b89c5f73dbdd2fd9dffd19fed7a90f766b',
+    bytes: 574674712,
+    inputSize: 224, classes: 1000, preprocess: CAFFE_BGR, outputs: 'softmax',
+  }), 'ONNX Model Zoo VGG-19-caffe2 (Caffe2 model-zoo vgg19 -> ONNX, opset 9): a translation of the Caffe VGG-19 ' +
+    '(Caffe layer names conv1_1..fc8/prob, facebookarchive/models vgg19/predict_net.pbtxt), the release TF-slim ' +
+    'vgg_19 was converted from. The zoo README gives no preprocessing; Caffe\'s (BGR minus [103.939, 116.779, ' +
+    '123.68], as OpenVINO documents for the Caffe vgg19) is used, the study\'s mean subtraction in BGR order. ' +
+    'Ends in a Softmax (removed by outputs "auto").'),
+
+  // onnx/models@434a86b19ca649875595e9a0c3e7539cc7947ba2:vision/classification/inception_and_googlenet/inception_v1/model/inception-v1-12.onnx
+  // (Git LFS pointer: oid sha256:814b31a6…, size 28021958)
+  model('inception_v1', 'inception', 224, 1001, INCEPTION, onnxZoo({
+    commit: '434a86b19ca649875595e9a0c3e7539cc7947ba2',
+    path: 'vision/classification/inception_and_googlenet/inception_v1/model/inception-v1-12.onnx',
+    sha256: '814b31a6316873bd03d2d808415ce1f40a7bf48ad88eab5ecc3cdc8dc6cf38ec',
+    bytes: 28021958,
+    inputSize: 224, classes: 1000, preprocess: CAFFE_BGR, outputs: 'softmax',
+  }), 'CLOSEST, NOT THE SAME WEIGHTS: ONNX Model Zoo Inception-v1 (Caffe2 inception_v1, "a reproduction of ' +
+    'GoogLeNet", opset 12, zoo top-1 67.23%), not TF-slim inception_v1: 1000 classes (no background, labelOffset ' +
+    '0) and Caffe preprocessing (BGR minus [103.939, 116.779, 123.68], as the zoo\'s reference evaluation in ' +
+    'intel/neural-compressor onnx_model_zoo/inception does) instead of 2x-1. Ends in a Softmax (removed by ' +
+    'outputs "auto").'),
+
+  model('inception_v2', 'inception', 224, 1001, INCEPTION, undefined,
+    'No usable public file. ONNX Model Zoo inception-v2-* (Caffe2 BN-Inception, 1000 classes) has no documented ' +
+    'preprocessing and users report ~0% accuracy with every tried one (onnx/models issues #86, #210, #622; ' +
+    'pytorch/glow#1306 dropped it for wrong results), so it is not used. ' + TF_SLIM_SEARCHED),
+  model('inception_v3', 'inception', 299, 1001, INCEPTION, undefined,
+    'No usable public file. ' + TF_SLIM_SEARCHED + ' ' + TURNKEY.replace('%s', 'inception_v3_Opset17_timm')),
+  model('inception_v4', 'inception', 299, 1001, INCEPTION, undefined,
+    'No usable public file. ' + TF_SLIM_SEARCHED + ' ' + TURNKEY.replace('%s', 'inception_v4_Opset17_timm')),
+  model('inception_resnet_v2', 'inception', 299, 1001, INCEPTION, undefined,
+    'No usable public file. ' + TF_SLIM_SEARCHED + ' ' + TURNKEY.replace('%s', 'inception_resnet_v2_Opset17_timm')),
+
+  // onnx/models@b9a54e89508f101a1611cd64f4ef56b9cb62c7cf:vision/classification/resnet/model/resnet50-v2-7.onnx
+  // (Git LFS pointer: oid sha256:1e80e8a7…, size 102442450)
+  model('resnet_v2_50', 'resnet', 299, 1001, INCEPTION, onnxZoo({
+    commit: 'b9a54e89508f101a1611cd64f4ef56b9cb62c7cf',
+    path: 'vision/classification/resnet/model/resnet50-v2-7.onnx',
+    sha256: '1e80e8a7c8eec8e8b20c440d7dd7f2f8590779c7c2859dc4514870dc463845d3',
+    bytes: 102442450,
+    inputSize: 224, classes: 1000, preprocess: IMAGENET_MEAN_STD, outputs: 'logits',
+  }), resnetNote(50, '75.81')),
+  // onnx/models@96d633069ed74096408061accc3b728672802890:vision/classification/resnet/model/resnet101-v2-7.onnx
+  // (Git LFS pointer: oid sha256:b610c141…, size 178682299)
+  model('resnet_v2_101', 'resnet', 299, 1001, INCEPTION, onnxZoo({
+    commit: '96d633069ed74096408061accc3b728672802890',
+    path: 'vision/classification/resnet/model/resnet101-v2-7.onnx',
+    sha256: 'b610c141f3b26bf8324dcbd13532779cceedffac5213dbcc3ad0047b489ce304',
+    bytes: 178682299,
+    inputSize: 224, classes: 1000, preprocess: IMAGENET_MEAN_STD, outputs: 'logits',
+  }), resnetNote(101, '77.42')),
+  // onnx/models@652f4e4af7975c8e7a505c4b6e0f8ac72d8260ea:vision/classification/resnet/model/resnet152-v2-7.onnx
+  // (Git LFS pointer: oid sha256:40fb3f6d…, size 241503848)
+  model('resnet_v2_152', 'resnet', 299, 1001, INCEPTION, onnxZoo({
+    commit: '652f4e4af7975c8e7a505c4b6e0f8ac72d8260ea',
+    path: 'vision/classification/resnet/model/resnet152-v2-7.onnx',
+    sha256: '40fb3f6dd313ba786a2c8077a0ef7d7b4afeda5d037365400d3a7fbc2b1bee64',
+    bytes: 241503848,
+    inputSize: 224, classes: 1000, preprocess: IMAGENET_MEAN_STD, outputs: 'logits',
+  }), resnetNote(152, '78.20')),
+
+  model('mobilenet_v1_0.25', 'mobilenet', 224, 1001, INCEPTION, undefined, mobilenetNote('0.25')),
+  model('mobilenet_v1_0.50', 'mobilenet', 224, 1001, INCEPTION, undefined, mobilenetNote('0.50')),
+  // onnx/models@13fcb614fdedcc09864c0691c080ccf82ca3b85b:vision/classification/mobilenet/model/mobilenetv2-7.onnx
+  // (Git LFS pointer: oid sha256:c1c51358…, size 14246826)
+  model('mobilenet_v1_1.0', 'mobilenet', 224, 1001, INCEPTION, onnxZoo({
+    commit: '13fcb614fdedcc09864c0691c080ccf82ca3b85b',
+    path: 'vision/classification/mobilenet/model/mobilenetv2-7.onnx',
+    sha256: 'c1c513582d56afceff8516c73804e484c81c6a830712ab6d682253f4a3cd042f',
+    bytes: 14246826,
+    inputSize: 224, classes: 1000, preprocess: IMAGENET_MEAN_STD, outputs: 'logits',
+  }), 'CLOSEST, NOT THE SAME NETWORK: ONNX Model Zoo MobileNet v2 1.0 (MXNet Gluon, zoo top-1 70.94%) stands in ' +
+    'for TF-slim MobileNet v1 1.0 (the zoo has no v1): different architecture (inverted residuals) and weights, ' +
+    '1000 classes (labelOffset 0), RGB ImageNet mean/std preprocessing instead of 2x-1. Not used for the 0.25 ' +
+    'and 0.50 widths, which stay without a file.'),
+
+  // onnx/models@4c46cd00fbdb7cd30b6c1c17ab54f2e1f4f7b177:validated/vision/classification/densenet-121/model/densenet-12.onnx
+  // (Git LFS pointer: oid sha256:0294e7e8…, size 32726877)
+  model('densenet121', 'densenet', 224, 1000, DENSENET, onnxZoo({
+    commit: '4c46cd00fbdb7cd30b6c1c17ab54f2e1f4f7b177',
+    path: 'validated/vision/classification/densenet-121/model/densenet-12.onnx',
+    sha256: '0294e7e88e5b3360de9b0fdc321baf9e6ef18b7f058c4536caae3b9f18ed9ed5',
+    bytes: 32726877,
+    inputSize: 224, classes: 1000, preprocess: DENSENET_CAFFE2, outputs: 'logits',
+  }), 'ONNX Model Zoo DenseNet-121 (Caffe2 densenet121 -> ONNX, opset 12): the Caffe port of the authors\' Torch ' +
+    'DenseNet-121 (shicai/DenseNet-Caffe), whose (x*255 - mean) * 0.017 preprocessing the study\'s DenseNets share. Preprocessing as OpenVINO ' +
+    'documents for this Caffe2 model (densenet-121-caffe2: BGR, mean [103.94, 116.78, 123.68], scale 58.8235294; ' +
+    'top-1 74.904%): the study\'s (x*255 - mean) * 0.017 in BGR order. The zoo\'s own listed 60.96% top-1 used ' +
+    'RGB ImageNet mean/std (intel/neural-compressor onnx_model_zoo/densenet), which is not this model\'s ' +
+    'preprocessing. Output fc6_1 [N,1000,1,1] logits, flattened by the loader.'),
+  model('densenet169', 'densenet', 224, 1000, DENSENET, undefined,
+    'No usable public file. The ONNX Model Zoo has only DenseNet-121; the Caffe ports (shicai/DenseNet-Caffe) ' +
+    'are Caffe files without ONNX/TF.js releases. ' + TURNKEY.replace('%s', 'densenet169_Opset17_torch_hub')),
+  model('densenet161', 'densenet', 224, 1000, DENSENET, undefined,
+    'No usable public file. The ONNX Model Zoo has only DenseNet-121; the Caffe ports (shicai/DenseNet-Caffe) ' +
+    'are Caffe files without ONNX/TF.js releases. ' + TURNKEY.replace('%s', 'densenet161_Opset17_torch_hub')),
+  model('nasnet_large', 'nasnet', 331, 1001, INCEPTION, undefined,
+    'No usable public file. ' + TF_SLIM_SEARCHED + ' ' + TURNKEY.replace('%s', 'nasnetalarge_Opset17_timm')),
 ];
+
+function resnetNote(depth: number, top1: string): string {
+  return `CLOSEST, NOT THE SAME WEIGHTS: ONNX Model Zoo ResNet${depth}-v2 is MXNet Gluon's pre-activation ResNet-${depth} ` +
+    `v2 (trained with Gluon, zoo top-1 ${top1}%), not TF-slim resnet_v2_${depth}: 224x224 input instead of 299, ` +
+    '1000 classes (labelOffset 0), RGB ImageNet mean/std preprocessing instead of 2x-1.';
+}
+
+function mobilenetNote(width: string): string {
+  return `No usable public file. The ONNX Model Zoo has only MobileNet v2 1.0 (used for mobilenet_v1_1.0, not for ` +
+    `width ${width}). tfjs-models serves a Keras MobileNet v1 ${width} as a TF.js layers model ` +
+    `(storage.googleapis.com/tfjs-models/tfjs/mobilenet_v1_${width}_224/model.json plus weight shards), but no ` +
+    'repository records hashes for it and it is several files. ' + TF_SLIM_SEARCHED;
+}
 
 /** The ImageNet class list every paper model's manifest points to: 1000 WordNet ids, sorted, one per line. */
 export const PAPER_LABELS = { file: 'imagenet-synsets.txt', url: undefined as string | undefined, sha256: undefined as string | undefined };
 
-/** A paper model's manifest: preprocessing, input size, label offset, class list and its download. */
+/** A paper model's manifest: preprocessing, input size, label offset, outputs, class list and its download. */
 export function paperManifest(m: PaperModel): ManifestInput {
   return {
     name: m.name,
@@ -64,8 +271,32 @@ export function paperManifest(m: PaperModel): ManifestInput {
     inputSize: [m.inputSize, m.inputSize],
     preprocess: m.preprocess,
     labelOffset: m.classes === 1001 ? 1 : 0,
+    outputs: m.outputs === 'softmax' ? 'auto' : 'logits',
     labels: PAPER_LABELS.file,
     ...(m.url ? { url: m.url } : {}),
     ...(m.sha256 ? { sha256: m.sha256 } : {}),
   };
+}
+
+/** The paper model called `name`, or undefined. */
+export function findPaperModel(name: string, table: readonly PaperModel[] = PAPER_MODELS): PaperModel | undefined {
+  return table.find((m) => m.name === name);
+}
+
+export interface PaperPullOptions extends ModelPullOptions {
+  /** The model table (tests substitute their own). */
+  table?: readonly PaperModel[];
+}
+
+/**
+ * `robustscope models pull <name>`: downloads a paper model's public file into the model cache under the
+ * name the paper preset expects, verifies its sha256 and writes its sidecar manifest.
+ */
+export async function pullPaperModel(name: string, opts: PaperPullOptions = {}): Promise<ModelPullResult & { model: PaperModel }> {
+  const table = opts.table ?? PAPER_MODELS;
+  const m = findPaperModel(name, table);
+  if (!m) throw new UserError(`unknown paper model '${name}'; known: ${table.map((t) => t.name).join(', ')}`);
+  if (!m.url || !m.sha256) throw new UserError(`paper model '${name}' has no public download: ${m.note}`);
+  const r = await pullModel({ file: m.file, url: m.url, sha256: m.sha256, manifest: paperManifest(m) }, opts);
+  return { ...r, model: m };
 }

@@ -1,0 +1,106 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { basename } from 'node:path';
+import { PAPER_MODELS, paperManifest, type PaperModel } from '../../src/study/presets/paper-models.js';
+import { studyPreset } from '../../src/study/presets/index.js';
+import { parseManifest, type Manifest } from '../../src/models/manifest.js';
+
+/** STUDY.md's model table, transcribed: name, input size, classes, and the input transform of canonical x. */
+type Transform = (rgb: [number, number, number]) => number[];
+const VGG_MEAN = [123.68, 116.78, 103.94];
+const inception: Transform = (x) => x.map((v) => 2 * v - 1);
+const vgg: Transform = (x) => x.map((v, c) => v * 255 - VGG_MEAN[c]!);
+const alexnet: Transform = ([r, g, b]) => [b * 255 - 104, g * 255 - 117, r * 255 - 124];
+const densenet: Transform = (x) => x.map((v, c) => (v * 255 - VGG_MEAN[c]!) * 0.017);
+
+const STUDY: [string, number, 1000 | 1001, Transform][] = [
+  ['alexnet', 227, 1000, alexnet],
+  ['vgg_16', 224, 1000, vgg],
+  ['vgg_19', 224, 1000, vgg],
+  ['inception_v1', 224, 1001, inception],
+  ['inception_v2', 224, 1001, inception],
+  ['inception_v3', 299, 1001, inception],
+  ['inception_v4', 299, 1001, inception],
+  ['inception_resnet_v2', 299, 1001, inception],
+  ['resnet_v2_50', 299, 1001, inception],
+  ['resnet_v2_101', 299, 1001, inception],
+  ['resnet_v2_152', 299, 1001, inception],
+  ['mobilenet_v1_0.25', 224, 1001, inception],
+  ['mobilenet_v1_0.50', 224, 1001, inception],
+  ['mobilenet_v1_1.0', 224, 1001, inception],
+  ['densenet121', 224, 1000, densenet],
+  ['densenet169', 224, 1000, densenet],
+  ['densenet161', 224, 1000, densenet],
+  ['nasnet_large', 331, 1001, inception],
+];
+
+/** What a manifest's preprocessing does to one canonical RGB pixel: (reorder(x) * scale - mean) / std. */
+function apply(pre: Manifest['preprocess'], rgb: [number, number, number]): number[] {
+  const x = pre.channelOrder === 'BGR' ? [rgb[2], rgb[1], rgb[0]] : [...rgb];
+  const at = (v: number[], c: number) => v[v.length === 1 ? 0 : c]!;
+  return x.map((v, c) => (v * pre.scale - at(pre.mean, c)) / at(pre.std, c));
+}
+
+const PIXELS: [number, number, number][] = [[0, 0, 0], [1, 1, 1], [0.2, 0.5, 0.9]];
+const closeAll = (a: number[], b: number[], tol: number) => a.length === b.length && a.every((v, i) => Math.abs(v - b[i]!) <= tol);
+const parsedPre = (m: PaperModel, which: 'file' | 'study') =>
+  parseManifest({ preprocess: which === 'file' ? m.preprocess : m.study.preprocess }, m.name).preprocess;
+
+test('the paper preset lists the 18 models of STUDY.md, in order, with the study\'s input sizes, classes and transforms', () => {
+  assert.deepEqual(PAPER_MODELS.map((m) => m.name), STUDY.map(([name]) => name));
+  for (const [i, [name, size, classes, transform]] of STUDY.entries()) {
+    const m = PAPER_MODELS[i]!;
+    assert.equal(m.study.inputSize, size, name);
+    assert.equal(m.study.classes, classes, name);
+    for (const px of PIXELS) assert.ok(closeAll(apply(parsedPre(m, 'study'), px), transform(px), 1e-9), `${name}: study transform at ${px}`);
+  }
+});
+
+test('each preset model gets a manifest with its file\'s input size, label offset (1001 classes: 1) and outputs', () => {
+  const preset = studyPreset('paper');
+  assert.equal(preset.models.length, 18);
+  for (const [i, m] of PAPER_MODELS.entries()) {
+    const entry = preset.models[i]!;
+    if (typeof entry === 'string') assert.fail(`${m.name}: preset entry carries no manifest`);
+    assert.equal(basename(entry.name), m.file);
+    const manifest = parseManifest(entry.manifest, m.name);
+    assert.deepEqual(manifest, parseManifest(paperManifest(m), m.name));
+    assert.deepEqual(manifest.inputSize, [m.inputSize, m.inputSize], m.name);
+    assert.equal(manifest.labelOffset, m.classes === 1001 ? 1 : 0, m.name);
+    assert.equal(manifest.outputs, m.outputs === 'softmax' ? 'auto' : 'logits', m.name);
+    assert.equal(manifest.url, m.url);
+    assert.equal(manifest.sha256, m.sha256);
+  }
+  // The 1001-class models of the study keep their background offset whenever no other file replaces them.
+  for (const m of PAPER_MODELS.filter((p) => !p.url && p.study.classes === 1001)) assert.equal(paperManifest(m).labelOffset, 1, m.name);
+});
+
+test('every download is https, pinned to a commit, with a 64-hex sha256, a size and the pointer it was read from', () => {
+  for (const m of PAPER_MODELS) {
+    assert.ok(m.note.trim().length > 0, `${m.name}: a note says what the file is or what was searched`);
+    if (m.url === undefined) {
+      assert.equal(m.sha256, undefined, m.name);
+      assert.equal(m.bytes, undefined, m.name);
+      assert.equal(m.source, undefined, m.name);
+      // Without a public file the manifest states the study's facts.
+      assert.equal(m.inputSize, m.study.inputSize, m.name);
+      assert.equal(m.classes, m.study.classes, m.name);
+      assert.deepEqual(m.preprocess, m.study.preprocess, m.name);
+      continue;
+    }
+    assert.match(m.url, /^https:\/\//, m.name);
+    assert.match(m.sha256 ?? '', /^[0-9a-f]{64}$/, m.name);
+    assert.ok(Number.isInteger(m.bytes) && m.bytes! > 0, `${m.name}: size`);
+    const source = /^onnx\/models@([0-9a-f]{40}):(.+\.onnx)$/.exec(m.source ?? '');
+    assert.ok(source, `${m.name}: source names repository, commit and path`);
+    assert.equal(m.url, `https://github.com/onnx/models/raw/${source[1]}/${source[2]}`, `${m.name}: url is the pointer's file at that commit`);
+    // A file that differs from the study's network says so, naming the study's value.
+    if (m.inputSize !== m.study.inputSize) assert.ok(m.note.includes(String(m.study.inputSize)), `${m.name}: note on input size`);
+    if (m.classes !== m.study.classes) assert.match(m.note, /1000 classes/, `${m.name}: note on classes`);
+    for (const px of PIXELS) assert.ok(apply(parsedPre(m, 'file'), px).every(Number.isFinite), m.name);
+  }
+  const defined = PAPER_MODELS.filter((m) => m.url);
+  assert.equal(new Set(defined.map((m) => m.url)).size, defined.length, 'no file stands in for two study models');
+  assert.equal(new Set(defined.map((m) => m.sha256)).size, defined.length);
+  assert.equal(new Set(PAPER_MODELS.map((m) => m.file)).size, PAPER_MODELS.length);
+});
