@@ -2,7 +2,9 @@
 export { loadModel, readModelSource, type LoadModelOptions, type ModelSource } from './models/load-model.js';
 export { parseManifest, ManifestSchema, type Manifest, type ManifestInput } from './models/manifest.js';
 export { summarize, type ModelSummary } from './models/summary.js';
-export type { Classifier, ClassifierInfo } from './runtime/classifier-types.js';
+export type { Classifier, ClassifierInfo, DifferentiableClassifier, GradientResult, LossHead, LossValues } from './runtime/classifier-types.js';
+export { GradientSession } from './runtime/gradient-session.js';
+export { gradientGraph, type GradientGraph, type Wrt } from './autodiff/gradient-graph.js';
 export { OnnxClassifier, type ClassifierOptions } from './runtime/onnx-classifier.js';
 export { argmax, topK, softmaxRow } from './runtime/logits.js';
 export { loadDataset, type LoadDatasetOptions } from './data/load-dataset.js';
@@ -13,4 +15,25 @@ export { decodeModel, encodeModel, readModelFile, decodeTensorProto } from './on
 export { GraphBuilder, modelOf, float, floats } from './onnx/builder.js';
 export { inferShapes } from './onnx/shape-inference.js';
 export * from './onnx/ir.js';
+export * from './attacks/index.js';
+export { distortion, l0, l1, l2, linf, type Distortion } from './metrics/distortion.js';
+export { clever, summarizeClever, CLEVER_DEFAULTS, type CleverOptions, type CleverResult, type CleverSummary, type LpNorm } from './metrics/clever.js';
+export { fitReverseWeibull, type WeibullFit } from './metrics/weibull.js';
+export { evaluateTransfer, summarizeTransfer, adaptImage, type TransferAttempt, type TransferOutcome, type TransferResult, type TransferSummary } from './metrics/transfer.js';
+export { aggregateRecords, type AttackAggregate } from './analysis/aggregate.js';
+export { fitScalingLaw, scalingLaws } from './analysis/scaling-law.js';
+export { paretoFrontier } from './analysis/pareto.js';
+export { openSynthetic, SYNTHETIC_CLASSES } from './data/synthetic.js';
+export { openCifar10 } from './data/cifar10.js';
+export { correctlyClassified, type ExampleSet } from './data/correct-examples.js';
+export { ZOO_ARCHITECTURES, zooArchitecture } from './models/zoo/registry.js';
+export { readZooManifest, type ZooEntry } from './models/zoo/catalog.js';
+export { trainZooModel, trainIntoZoo, evaluateZooModel, type TrainOptions } from './models/zoo/train.js';
+export { pullFile } from './models/pull.js';
+export * from './study/index.js';
+// Both the attacks and the study records name the per-example outcome; they are the same union.
+export type { AttackStatus } from './attacks/index.js';
+export { reportStudy } from './study/report.js';
+export { buildReport, type ReportData } from './report/report-model.js';
+export { writeReport } from './report/write-report.js';
 export { UserError } from './errors.js';
