@@ -31,8 +31,6 @@ export { readZooManifest, type ZooEntry } from './models/zoo/catalog.js';
 export { trainZooModel, trainIntoZoo, evaluateZooModel, type TrainOptions } from './models/zoo/train.js';
 export { pullFile } from './models/pull.js';
 export * from './study/index.js';
-// Both the attacks and the study records name the per-example outcome; they are the same union.
-export type { AttackStatus } from './attacks/index.js';
 export { reportStudy } from './study/report.js';
 export { buildReport, type ReportData } from './report/report-model.js';
 export { writeReport } from './report/write-report.js';

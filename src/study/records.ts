@@ -1,3 +1,4 @@
+import type { AttackStatus } from '../attacks/types.js';
 /**
  * What a study stores: one row per unit of evidence, keyed so that a resumed run finds exactly what it
  * already has (DESIGN decision 5). The report is a pure function of these rows plus the model and item
@@ -63,7 +64,8 @@ export interface CleanRow extends RowKey, Provenance {
   inTop5: boolean;
 }
 
-export type AttackStatus = 'success' | 'failed' | 'non-finite';
+/** The attack's own per-example outcome, stored as is. */
+export type { AttackStatus };
 
 export interface AttackRow extends RowKey, Provenance {
   /** The attack that ran (`method` may name one of its presets). */
