@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cli } from '../helpers/cli.js';
+
+test('robustscope attack prints success rate and norms over successes, and --save writes PNGs and a CSV', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rs-attack-'));
+  const r = cli(['attack', 'zoo:vgg-11-mini', '--data', 'synthetic', '--attack', 'fgsm', '--set', 'eps=0.05', '--limit', '8', '--save', dir, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  for (const key of ['attempted', 'succeeded', 'success_rate', 'l0', 'l1', 'l2', 'linf']) assert.ok(key in out, key);
+  assert.equal(out.attempted, 8);
+  assert.equal(out.success_rate, out.succeeded / 8);
+  assert.ok(out.succeeded > 0, 'eps 0.05 fools the model on some examples');
+  // FGSM moves every pixel by eps (or to the box): L-inf is eps on every success.
+  assert.ok(Math.abs(out.linf.mean - 0.05) < 1e-6 && out.linf.std < 1e-6);
+  const csv = readFileSync(join(dir, 'examples.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv.length, 9);
+  const images = csv.slice(1).map((line) => line.split(',').at(-1)!).filter(Boolean);
+  assert.equal(images.length, out.succeeded);
+  for (const png of images) assert.ok(existsSync(join(dir, png)));
+});
+
+test('robustscope attack rejects an unknown parameter, naming it, before any work', () => {
+  const r = cli(['attack', 'zoo:vgg-11-mini', '--data', 'synthetic', '--attack', 'fgsm', '--set', 'epsilon=0.1']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /epsilon/);
+});
+
+test('robustscope transfer prints the N x (N-1) matrix with rates in [0,1] and explicit denominators', () => {
+  const models = ['zoo:mlp-1', 'zoo:vgg-11-mini', 'zoo:alexnet-mini'];
+  const r = cli(['transfer', '--models', models.join(','), '--data', 'synthetic', '--attack', 'fgsm', '--set', 'eps=0.1', '--limit', '12', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.matrix.length, models.length * (models.length - 1));
+  for (const cell of out.matrix) {
+    assert.notEqual(cell.source, cell.target);
+    const s = cell.summary;
+    assert.equal(s.evaluated + s.sourceFailed + s.targetMisclassifiesClean, 12);
+    assert.ok(s.transferred <= s.evaluated);
+    if (s.rate !== null) assert.ok(s.rate >= 0 && s.rate <= 1 && Math.abs(s.rate - s.transferred / s.evaluated) < 1e-12);
+    assert.equal(cell.adaptation, 'none');
+  }
+  const text = cli(['transfer', '--models', models.join(','), '--data', 'synthetic', '--attack', 'fgsm', '--set', 'eps=0.1', '--limit', '12']);
+  assert.match(text.stdout, /excluded from the denominators/);
+});
