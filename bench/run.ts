@@ -1,0 +1,25 @@
+/**
+ * Runs the benchmarks: `node dist/bench/run.js [--only NAME[,NAME]] [--seconds S]`.
+ * Not part of the tests: it needs PyTorch (Debian's python3-torch) and minutes of an otherwise idle machine.
+ */
+import { parseArgs } from 'node:util';
+import { runForward } from './forward.js';
+
+const BENCHMARKS: Record<string, (opts: { seconds?: number }) => Promise<unknown>> = {
+  forward: runForward,
+};
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { only: { type: 'string' }, seconds: { type: 'string' } } });
+  const names = values.only ? values.only.split(',').map((s) => s.trim()) : Object.keys(BENCHMARKS);
+  const unknown = names.filter((n) => !(n in BENCHMARKS));
+  if (unknown.length > 0) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+  const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
+  if (seconds !== undefined && !(seconds > 0)) throw new Error(`--seconds must be a positive number, got '${values.seconds}'`);
+  for (const name of names) await BENCHMARKS[name]!({ seconds });
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
