@@ -4,9 +4,13 @@
  */
 import { parseArgs } from 'node:util';
 import { runForward } from './forward.js';
+import { runGradient } from './gradient.js';
+import { runAttacks } from './attacks.js';
 
 const BENCHMARKS: Record<string, (opts: { seconds?: number }) => Promise<unknown>> = {
   forward: runForward,
+  gradient: runGradient,
+  attacks: runAttacks,
 };
 
 async function main(): Promise<void> {

@@ -38,14 +38,18 @@ function ownCpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
-/** Runs `call` WARMUP times untimed, then for `seconds` (at least MIN_ITERATIONS calls), one call at a time. */
-export async function timeCalls(call: () => Promise<unknown>, seconds: number): Promise<Timing> {
-  for (let i = 0; i < WARMUP; i++) await call();
+/**
+ * Runs `call` `warmup` times untimed, then for `seconds` (at least `minCalls` calls), one call at a time.
+ * Calls that take seconds to minutes (a whole attack run) pass fewer warm-ups and fewer calls.
+ */
+export async function timeCalls(call: () => Promise<unknown>, seconds: number, opts: { warmup?: number; minCalls?: number } = {}): Promise<Timing> {
+  const { warmup = WARMUP, minCalls = MIN_ITERATIONS } = opts;
+  for (let i = 0; i < warmup; i++) await call();
   const times: number[] = [];
   const busy0 = machineBusySeconds();
   const own0 = ownCpuSeconds();
   const start = performance.now();
-  while (times.length < MIN_ITERATIONS || performance.now() - start < seconds * 1e3) {
+  while (times.length < minCalls || performance.now() - start < seconds * 1e3) {
     const t0 = performance.now();
     await call();
     times.push(performance.now() - t0);

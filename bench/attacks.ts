@@ -1,0 +1,130 @@
+/**
+ * Attack throughput (example-iterations/s = batch × iterations / seconds per run): our C&W-L2 and PGD
+ * (runAttack over Classifier.gradient) beside the same loops written plainly in PyTorch, on models
+ * gradient.py exports (our side runs the ONNX file, PyTorch the module it came from), plus our side alone on
+ * a trained zoo model. A ResNet-20 stands in for the zoo's size: the zoo's ONNX graphs have no PyTorch twin.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { resolveAttack } from '../src/attacks/registry.js';
+import type { ParamValues } from '../src/attacks/types.js';
+import { THREAD_COUNTS, exportGradientModel } from './gradient.js';
+import { MIN_RUNS } from './long-timing.js';
+import { alternate, oursProcess } from './paired.js';
+import { BENCH_DIR, PYTHON, python } from './python.js';
+import { DEFAULT_SECONDS, MAX_ATTEMPTS, OTHER_CPU_LIMIT, WARMUP } from './timing.js';
+import type { AttackSide } from './ours/attacks.js';
+import { GRADIENT_CACHE } from './ours/reference.js';
+
+/** The attacks and their settings: one constant and no early abort, so every run does all its iterations. */
+const ATTACKS: { attack: string; overrides: ParamValues }[] = [
+  { attack: 'pgd', overrides: { iterations: 20 } },
+  { attack: 'cw-l2', overrides: { iterations: 100, binarySteps: 1, abortEarly: false } },
+];
+
+/** Models in the order they are run; `torch` marks those with a PyTorch side (exported by gradient.py). */
+const MODELS: { model: string; label: string; batch?: number; torch: boolean }[] = [
+  { model: 'resnet20', label: 'resnet-20 (zoo-size)', torch: true },
+  { model: 'zoo:vgg-11-mini', label: 'zoo:vgg-11-mini', batch: 64, torch: false },
+  { model: 'resnet50', label: 'resnet50', torch: true },
+];
+
+const RESULTS_FILE = join(BENCH_DIR, 'results', 'attacks.json');
+
+export interface AttackBenchResult {
+  model: string;
+  attack: string;
+  batch: number;
+  threads: number;
+  /** Every parameter of our attack, defaults filled in; the PyTorch loop reads the ones it needs. */
+  params: ParamValues;
+  ours: AttackSide;
+  torch?: AttackSide;
+  /** ours / torch example-iterations/s: above 1 means we are faster. */
+  ratio?: number;
+  attempts: { ours: { exampleIterationsPerS: number; otherCpu: number }[]; torch: { exampleIterationsPerS: number; otherCpu: number }[] };
+}
+
+function timeTorch(model: string, attack: string, params: ParamValues, seconds: number, threads: number): AttackSide {
+  const r = JSON.parse(python('attacks.py', [model, GRADIENT_CACHE, attack, JSON.stringify(params), String(seconds), String(threads)])) as {
+    runs: number; ms_per_run: number; iterations: number; example_iterations_per_s: number; success_rate: number; other_cpu: number; peak_rss_mb: number;
+  };
+  return {
+    runs: r.runs, msPerRun: r.ms_per_run, iterations: r.iterations, exampleIterationsPerS: r.example_iterations_per_s,
+    successRate: r.success_rate, otherCpu: r.other_cpu, peakRssMB: r.peak_rss_mb,
+  };
+}
+
+const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
+const brief = ({ exampleIterationsPerS, otherCpu }: AttackSide) => ({ exampleIterationsPerS, otherCpu });
+
+function printTable(results: AttackBenchResult[]): void {
+  const rows = [
+    ['model', 'attack', 'batch', 'threads', 'iter', 'ours ex-it/s', 'torch ex-it/s', 'ratio', 'ours s/run', 'torch s/run', 'others ours/torch'],
+    ...results.map((r) => [
+      r.model, r.attack, String(r.batch), String(r.threads), String(r.ours.iterations),
+      r.ours.exampleIterationsPerS.toFixed(1), r.torch?.exampleIterationsPerS.toFixed(1) ?? '-', r.ratio?.toFixed(2) ?? '-',
+      (r.ours.msPerRun / 1e3).toFixed(2), r.torch ? (r.torch.msPerRun / 1e3).toFixed(2) : '-',
+      `${percent(r.ours.otherCpu)}/${r.torch ? percent(r.torch.otherCpu) : '-'}`,
+    ]),
+  ];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  for (const row of rows) console.log(row.map((cell, c) => (c <= 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+}
+
+/** Runs the attack benchmark, prints a table and writes bench/results/attacks.json. */
+export async function runAttacks(opts: { seconds?: number } = {}): Promise<AttackBenchResult[]> {
+  const seconds = opts.seconds ?? DEFAULT_SECONDS;
+  const loadBefore = loadavg();
+  const results: AttackBenchResult[] = [];
+  let torchVersion = '';
+  for (const { model, label, batch: zooBatch, torch } of MODELS) {
+    const meta = torch ? exportGradientModel(model) : undefined;
+    if (meta) torchVersion = meta.torch;
+    const batch = meta?.batch ?? zooBatch!;
+    for (const { attack, overrides } of ATTACKS) {
+      const { params } = resolveAttack(attack, overrides);
+      for (const threads of THREAD_COUNTS) {
+        const measureOurs = () =>
+          JSON.parse(oursProcess('attacks', [model, String(batch), attack, JSON.stringify(params), String(seconds), String(threads)])) as AttackSide;
+        if (torch) {
+          const paired = await alternate(measureOurs, () => timeTorch(model, attack, params, seconds, threads));
+          results.push({
+            model: label, attack, batch, threads, params, ours: paired.ours, torch: paired.torch,
+            ratio: paired.ours.exampleIterationsPerS / paired.torch.exampleIterationsPerS,
+            attempts: { ours: paired.attempts.ours.map(brief), torch: paired.attempts.torch.map(brief) },
+          });
+        } else {
+          // No PyTorch side, so no ratio to protect: one measurement.
+          const ours = measureOurs();
+          results.push({ model: label, attack, batch, threads, params, ours, attempts: { ours: [brief(ours)], torch: [] } });
+        }
+        console.error(`attacks: ${label} ${attack}, ${threads} thread(s) done`);
+      }
+    }
+  }
+  printTable(results);
+  const disturbed = results.filter((r) => Math.max(r.ours.otherCpu, r.torch?.otherCpu ?? 0) > OTHER_CPU_LIMIT).map((r) => `${r.model} ${r.attack} (${r.threads} thread(s))`);
+  if (disturbed.length > 0) {
+    console.error(`attacks: other processes used over ${percent(OTHER_CPU_LIMIT)} of the machine in every timing of ${disturbed.join(', ')}; rerun on an idle machine`);
+  }
+  mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
+  writeFileSync(RESULTS_FILE, JSON.stringify({
+    benchmark: 'attacks',
+    date: new Date().toISOString(),
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadavgBefore: loadBefore, loadavgAfter: loadavg() },
+    versions: { node: process.versions.node, onnxruntime: ort.env.versions.node ?? ort.env.versions.common, torch: torchVersion, python: PYTHON },
+    policy: {
+      threads: THREAD_COUNTS, warmup: `${WARMUP} gradient calls of the attack's loss head and 1 forward call, untimed`, minRuns: MIN_RUNS, seconds,
+      statistic: 'median seconds per attack run; example-iterations/s = batch × iterations / that',
+      otherCpuLimit: OTHER_CPU_LIMIT, maxAttempts: MAX_ATTEMPTS, order: 'alternating ours, torch; each side in its own process',
+      labels: "PyTorch's predictions on the reference batch (zoo model: the first correctly classified synthetic test images)",
+      torchOmpWaitPolicy: process.env.OMP_WAIT_POLICY ?? 'unset (OpenMP default: active)',
+    },
+    results,
+  }, null, 2) + '\n');
+  console.error(`attacks: wrote ${RESULTS_FILE}`);
+  return results;
+}

@@ -1,0 +1,125 @@
+/**
+ * Input-gradient throughput (forward + backward, images/s) and peak memory: our autodiff graph run by ONNX
+ * Runtime (loadModel -> Classifier.gradient) beside PyTorch autograd, on the same exported model.
+ * bench/torch/gradient.py exports each model with a reference batch, labels and the gradient PyTorch gives
+ * for them; our side must reproduce that gradient before its timing counts, and the agreement is reported.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { alternate, oursProcess } from './paired.js';
+import { BENCH_DIR, PYTHON, python } from './python.js';
+import { DEFAULT_SECONDS, MAX_ATTEMPTS, MIN_ITERATIONS, OTHER_CPU_LIMIT, THREADS, WARMUP } from './timing.js';
+import type { GradientSide } from './ours/gradient.js';
+import { GRADIENT_CACHE, readReference, type Agreement, type ExportMeta } from './ours/reference.js';
+
+/** Models in the order they are run; shapes and batch sizes live in bench/torch/gradient.py. */
+export const GRADIENT_MODELS = ['resnet50', 'mobilenet-v1', 'resnet20'] as const;
+
+/**
+ * Threads per side: the shared policy's, then 1 as a control. On a machine others keep busy, 2 threads
+ * wait on each other (ORT's spinning pool, OpenMP's active wait), which skews a ratio by how each runtime
+ * waits rather than how fast it computes; one thread has nothing to wait on.
+ */
+export const THREAD_COUNTS = [THREADS, 1] as const;
+
+const RESULTS_FILE = join(BENCH_DIR, 'results', 'gradient.json');
+
+/** Exports the model unless the cache holds it; gradient.py writes NAME.json last, so it marks a finished export. */
+export function exportGradientModel(name: string): ExportMeta {
+  if (!existsSync(join(GRADIENT_CACHE, `${name}.json`))) python('gradient.py', ['export', name, GRADIENT_CACHE]);
+  return readReference(name).meta;
+}
+
+type TorchSide = Omit<GradientSide, 'vsTorch' | 'vsFloat64'> & {
+  /** PyTorch's float32 gradient against its float64 one (computed at export). */
+  vsFloat64: Agreement;
+  /** Relative L2 distance of the rebuilt model's gradient from the exported one (a check of the rebuild). */
+  rebuildRelL2: number;
+};
+
+export interface GradientResult {
+  model: string;
+  batch: number;
+  threads: number;
+  ours: GradientSide;
+  torch: TorchSide;
+  /** ours.imagesPerS / torch.imagesPerS: above 1 means we are faster. */
+  ratio: number;
+  /** Every timing of each side, in order: images/s and the share of the machine others took. */
+  attempts: { ours: { imagesPerS: number; otherCpu: number }[]; torch: { imagesPerS: number; otherCpu: number }[] };
+}
+
+function timeTorch(meta: ExportMeta, seconds: number, threads: number): TorchSide {
+  const r = JSON.parse(python('gradient.py', ['time', meta.model, GRADIENT_CACHE, String(seconds), String(threads)])) as {
+    iterations: number; ms_per_batch: number; images_per_s: number; other_cpu: number; first_call_ms: number;
+    rebuild_rel_l2: number; baseline_rss_mb: number; peak_rss_mb: number;
+  };
+  return {
+    iterations: r.iterations, msPerBatch: r.ms_per_batch, imagesPerS: r.images_per_s, otherCpu: r.other_cpu,
+    firstCallMs: r.first_call_ms, rebuildRelL2: r.rebuild_rel_l2,
+    vsFloat64: { maxRel: meta.torch_vs_float64.max_rel, relL2: meta.torch_vs_float64.rel_l2, cosine: meta.torch_vs_float64.cosine }, baselineRssMB: r.baseline_rss_mb, peakRssMB: r.peak_rss_mb,
+  };
+}
+
+const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
+const brief = ({ imagesPerS, otherCpu }: { imagesPerS: number; otherCpu: number }) => ({ imagesPerS, otherCpu });
+
+function printTable(results: GradientResult[]): void {
+  const rows = [
+    ['model', 'batch', 'threads', 'ours img/s', 'torch img/s', 'ratio', 'grad max rel', 'rel L2', 'ours MiB', 'torch MiB', 'others ours/torch'],
+    ...results.map((r) => [
+      r.model, String(r.batch), String(r.threads), r.ours.imagesPerS.toFixed(1), r.torch.imagesPerS.toFixed(1), r.ratio.toFixed(2),
+      r.ours.vsTorch.maxRel.toExponential(1), r.ours.vsTorch.relL2.toExponential(1), r.ours.peakRssMB.toFixed(0), r.torch.peakRssMB.toFixed(0),
+      `${percent(r.ours.otherCpu)}/${percent(r.torch.otherCpu)}`,
+    ]),
+  ];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  for (const row of rows) console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+}
+
+/** Runs the gradient benchmark, prints a table and writes bench/results/gradient.json. */
+export async function runGradient(opts: { seconds?: number } = {}): Promise<GradientResult[]> {
+  const seconds = opts.seconds ?? DEFAULT_SECONDS;
+  const loadBefore = loadavg();
+  const results: GradientResult[] = [];
+  let torchVersion = '';
+  for (const name of GRADIENT_MODELS) {
+    const meta = exportGradientModel(name);
+    torchVersion = meta.torch;
+    for (const threads of THREAD_COUNTS) {
+      const paired = await alternate(
+        () => JSON.parse(oursProcess('gradient', [name, String(seconds), String(threads)])) as GradientSide,
+        () => timeTorch(meta, seconds, threads),
+      );
+      const { ours, torch } = paired;
+      results.push({
+        model: name, batch: meta.batch, threads, ours, torch, ratio: ours.imagesPerS / torch.imagesPerS,
+        attempts: { ours: paired.attempts.ours.map(brief), torch: paired.attempts.torch.map(brief) },
+      });
+      console.error(`gradient: ${name}, ${threads} thread(s) done`);
+    }
+  }
+  printTable(results);
+  const disturbed = results.filter((r) => Math.max(r.ours.otherCpu, r.torch.otherCpu) > OTHER_CPU_LIMIT).map((r) => `${r.model} (${r.threads} thread(s))`);
+  if (disturbed.length > 0) {
+    console.error(`gradient: other processes used over ${percent(OTHER_CPU_LIMIT)} of the machine in every timing of ${disturbed.join(', ')}; rerun on an idle machine`);
+  }
+  mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
+  writeFileSync(RESULTS_FILE, JSON.stringify({
+    benchmark: 'gradient',
+    date: new Date().toISOString(),
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadavgBefore: loadBefore, loadavgAfter: loadavg() },
+    versions: { node: process.versions.node, onnxruntime: ort.env.versions.node ?? ort.env.versions.common, torch: torchVersion, python: PYTHON },
+    policy: {
+      threads: THREAD_COUNTS, warmup: WARMUP, minIterations: MIN_ITERATIONS, seconds, statistic: 'median ms per batch',
+      otherCpuLimit: OTHER_CPU_LIMIT, maxAttempts: MAX_ATTEMPTS, order: 'alternating ours, torch; each side in its own process',
+      loss: 'cross-entropy on seeded random labels, summed; gradient w.r.t. the input only (torch parameters frozen)',
+      torchOmpWaitPolicy: process.env.OMP_WAIT_POLICY ?? 'unset (OpenMP default: active)',
+    },
+    results,
+  }, null, 2) + '\n');
+  console.error(`gradient: wrote ${RESULTS_FILE}`);
+  return results;
+}
