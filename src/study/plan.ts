@@ -1,5 +1,5 @@
 import type { StudyConfig } from './config-schema.js';
-import type { Phase } from './records.js';
+import type { UnitRow } from './records.js';
 import { attackSettings, cleverSettings, transferSettings, type AttackSetting } from './settings.js';
 
 /**
@@ -9,15 +9,8 @@ import { attackSettings, cleverSettings, transferSettings, type AttackSetting } 
  * the ones whose done-marker is stored. Which examples of a shard a unit actually attacks (the correctly
  * classified ones) is decided when it runs, from the stored clean rows.
  */
-interface UnitBase {
-  /** Stable identity: the key of the unit's done-marker. */
-  id: string;
-  phase: Phase;
-  /** The model the unit runs (the target model of a transfer unit). */
-  model: string;
-  method: string;
-  settings: string;
-  shard: number;
+/** A unit carries the identity its done-marker (UnitRow) is stored under: id, phase, model, method, settings, shard. */
+interface UnitBase extends Pick<UnitRow, 'id' | 'phase' | 'model' | 'method' | 'settings' | 'shard'> {
   /** Sample positions [start, end). */
   start: number;
   end: number;
