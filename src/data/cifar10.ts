@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { UserError, messageOf } from '../errors.js';
 import type { Dataset } from './dataset.js';
 import type { ResizeMode } from './image.js';
-import { resampleToCanonical } from './resample.js';
+import { resampleBatch } from './resample.js';
 
 /** Class names in label order, as in the official `batches.meta.txt`. */
 export const CIFAR10_CLASSES = [
@@ -63,13 +63,11 @@ export class Cifar10Dataset implements Dataset {
     width: number,
     opts: { resize?: ResizeMode } = {},
   ): Promise<Float32Array> {
-    const stride = 3 * height * width;
-    const out = new Float32Array(indices.length * stride);
-    indices.forEach((i, k) => {
+    const imageOf = (i: number) => {
       const [batch, at] = this.locate(i);
-      resampleToCanonical(batch.subarray(at + 1, at + RECORD), 'chw', SIDE, SIDE, out, k * stride, height, width, opts.resize);
-    });
-    return out;
+      return batch.subarray(at + 1, at + RECORD);
+    };
+    return resampleBatch(indices, imageOf, 'chw', SIDE, height, width, opts.resize);
   }
 
   /** The batch holding example i and the offset of its record. */

@@ -70,3 +70,22 @@ export function resampleToCanonical(
     }
   }
 }
+
+/**
+ * A batch of stored 8-bit images in canonical space at height x width: `imageOf(i)` gives example i's
+ * bytes (`side` x `side`, in `layout`), each resampled into its slot of the output.
+ */
+export function resampleBatch(
+  indices: readonly number[],
+  imageOf: (i: number) => Uint8Array,
+  layout: 'hwc' | 'chw',
+  side: number,
+  height: number,
+  width: number,
+  resize?: ResizeMode,
+): Float32Array {
+  const stride = 3 * height * width;
+  const out = new Float32Array(indices.length * stride);
+  indices.forEach((i, k) => resampleToCanonical(imageOf(i), layout, side, side, out, k * stride, height, width, resize));
+  return out;
+}

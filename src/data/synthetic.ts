@@ -1,7 +1,7 @@
 import { UserError } from '../errors.js';
 import type { Dataset } from './dataset.js';
 import type { ResizeMode } from './image.js';
-import { resampleToCanonical } from './resample.js';
+import { resampleBatch } from './resample.js';
 import { Rng, mix32 } from '../rng.js';
 
 /**
@@ -108,14 +108,11 @@ export class SyntheticDataset implements Dataset {
     width: number,
     opts: { resize?: ResizeMode } = {},
   ): Promise<Float32Array> {
-    const stride = 3 * height * width;
-    const out = new Float32Array(indices.length * stride);
-    indices.forEach((i, k) => {
+    const imageOf = (i: number) => {
       const at = this.generate(this.check(i));
-      const image = this.cache!.subarray(at, at + SYNTHETIC_BYTES);
-      resampleToCanonical(image, 'hwc', SYNTHETIC_SIDE, SYNTHETIC_SIDE, out, k * stride, height, width, opts.resize);
-    });
-    return out;
+      return this.cache!.subarray(at, at + SYNTHETIC_BYTES);
+    };
+    return resampleBatch(indices, imageOf, 'hwc', SYNTHETIC_SIDE, height, width, opts.resize);
   }
 
   /** Renders example i into the cache unless it is there; returns its byte offset. */
