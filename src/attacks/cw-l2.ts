@@ -32,6 +32,9 @@ export const cwL2 = defineAttack('cw-l2', 'Carlini & Wagner L2: Adam in tanh spa
   const w = new Float32Array(n * size);
   const m = new Float32Array(n * size);
   const v = new Float32Array(n * size);
+  // (tanh(w) + 1) / 2 = sigmoid(2w), kept in float64: it is the iterate, and 2 s (1 - s) its derivative
+  // stays accurate for saturated pixels (s near 0 or 1), where the float32 image would not.
+  const s = new Float64Array(n * size);
   const searches = Array.from({ length: n }, () => new ConstantSearch(p));
   // Every binary-search step starts from the clean image with a fresh Adam state.
   const reset = (e: number) => {
@@ -40,7 +43,7 @@ export const cwL2 = defineAttack('cw-l2', 'Carlini & Wagner L2: Adam in tanh spa
     for (let i = 0; i < size; i++) we[i] = Math.atanh((2 * x[i]! - 1) * TANH_SQUEEZE);
     row(m, e, size).fill(0);
     row(v, e, size).fill(0);
-    toBox(we, row(adv, e, size));
+    toBox(we, row(s, e, size), row(adv, e, size));
   };
   for (let e = 0; e < n; e++) reset(e);
 
@@ -65,20 +68,24 @@ export const cwL2 = defineAttack('cw-l2', 'Carlini & Wagner L2: Adam in tanh spa
       const we = row(w, e, size);
       const me = row(m, e, size);
       const ve = row(v, e, size);
+      const se = row(s, e, size);
       for (let i = 0; i < size; i++) {
         const gx = 2 * (image[i]! - x[i]!) + c * g.grad[i]!;
-        const th = Math.tanh(we[i]!);
-        const gw = (gx * (1 - th * th)) / 2;
+        const gw = 2 * gx * se[i]! * (1 - se[i]!);
         me[i] = BETA1 * me[i]! + (1 - BETA1) * gw;
         ve[i] = BETA2 * ve[i]! + (1 - BETA2) * gw * gw;
         we[i] = we[i]! - (rate * me[i]!) / (Math.sqrt(ve[i]!) + ADAM_EPSILON);
+        // Inline rather than toBox: one pass over the row per iteration (this loop is the attack's JS cost).
+        image[i] = se[i] = sigmoid2(we[i]!);
       }
-      toBox(we, image);
     });
   });
   return verify(batch, searches.map((s) => s.found));
 });
 
-function toBox(w: Float32Array, image: Float32Array): void {
-  for (let i = 0; i < w.length; i++) image[i] = (Math.tanh(w[i]!) + 1) / 2;
+/** (tanh(w) + 1) / 2, written as sigmoid(2w): Math.exp is cheaper than Math.tanh in V8. */
+const sigmoid2 = (w: number) => 1 / (1 + Math.exp(-2 * w));
+
+function toBox(w: Float32Array, s: Float64Array, image: Float32Array): void {
+  for (let i = 0; i < w.length; i++) image[i] = s[i] = sigmoid2(w[i]!);
 }
