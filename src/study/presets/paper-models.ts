@@ -112,6 +112,17 @@ const TURNKEY =
   'generating scripts (onnx/turnkeyml models/, `pretrained` defaults to False) do not show that trained ' +
   'weights were exported, and no accuracy is published for them; not used until someone checks one.';
 
+/**
+ * A file of the study's own network published in a format robustscope cannot load yet (a TensorFlow frozen
+ * GraphDef or checkpoint), whose sha256 a public record gives: the way to the exact network once a
+ * TensorFlow importer exists. `record` is where the hash was read (`owner/repo@commit:path`).
+ */
+const tfLead = (format: string, url: string, sha256: string, record: string) =>
+  `Lead (not loadable: ${format}; robustscope imports ONNX and TF.js only): ${url} sha256 ${sha256} (recorded in ${record}).`;
+const OMZ = 'openvinotoolkit/open_model_zoo';
+const RENESAS = 'renesas-rz/meta-renesas-ai@b381d2a5c9a1832790060ac6736e0aa3993b9010:meta-benchmark/recipes-benchmark/benchmark/benchmark.bb';
+const TFLITE_ZOO = 'https://storage.googleapis.com/download.tensorflow.org/models/tflite/model_zoo/upload_20180427';
+
 export const PAPER_MODELS: readonly PaperModel[] = [
   // onnx/models@6ab957a2fe61f34a76c670946f7cbd806d2cacca:vision/classification/alexnet/model/bvlcalexnet-12.onnx
   // (Git LFS pointer: oid sha256:6b0da951…, size 243863787)
@@ -172,13 +183,24 @@ export const PAPER_MODELS: readonly PaperModel[] = [
   model('inception_v2', 'inception', 224, 1001, INCEPTION, undefined,
     'No usable public file. ONNX Model Zoo inception-v2-* (Caffe2 BN-Inception, 1000 classes) has no documented ' +
     'preprocessing and users report ~0% accuracy with every tried one (onnx/models issues #86, #210, #622; ' +
-    'pytorch/glow#1306 dropped it for wrong results), so it is not used. ' + TF_SLIM_SEARCHED),
+    'pytorch/glow#1306 dropped it for wrong results), so it is not used. ' + TF_SLIM_SEARCHED + ' ' +
+    tfLead('TF-slim checkpoint', 'http://download.tensorflow.org/models/inception_v2_2016_08_28.tar.gz',
+      '3b9d269984402003d8330affc4e1463c0b4cfd536339ad12446a48d72477480a',
+      `${OMZ}@c69dbb1ef7983fa7893919595031fe1926ab3eda:models/public/googlenet-v2-tf/model.yml`)),
   model('inception_v3', 'inception', 299, 1001, INCEPTION, undefined,
-    'No usable public file. ' + TF_SLIM_SEARCHED + ' ' + TURNKEY.replace('%s', 'inception_v3_Opset17_timm')),
+    'No usable public file. ' + TF_SLIM_SEARCHED + ' ' + TURNKEY.replace('%s', 'inception_v3_Opset17_timm') + ' ' +
+    tfLead('frozen GraphDef in tar.gz', 'https://storage.googleapis.com/download.tensorflow.org/models/inception_v3_2016_08_28_frozen.pb.tar.gz',
+      '7045b72a954af4dce36346f478610acdccbf149168fa25c78e54e32f0c723d6d',
+      `${OMZ}@00a4830eb152f9791749f282e7b076040e962ab0:models/public/googlenet-v3/model.yml, and ${RENESAS}`)),
   model('inception_v4', 'inception', 299, 1001, INCEPTION, undefined,
-    'No usable public file. ' + TF_SLIM_SEARCHED + ' ' + TURNKEY.replace('%s', 'inception_v4_Opset17_timm')),
+    'No usable public file. ' + TF_SLIM_SEARCHED + ' ' + TURNKEY.replace('%s', 'inception_v4_Opset17_timm') + ' ' +
+    tfLead('frozen GraphDef in tgz', `${TFLITE_ZOO}/inception_v4_2018_04_27.tgz`,
+      '305e45035c690f7a064b5babe27ea68a4e6da5819147c7c94319963c6f256467', RENESAS)),
   model('inception_resnet_v2', 'inception', 299, 1001, INCEPTION, undefined,
-    'No usable public file. ' + TF_SLIM_SEARCHED + ' ' + TURNKEY.replace('%s', 'inception_resnet_v2_Opset17_timm')),
+    'No usable public file. ' + TF_SLIM_SEARCHED + ' ' + TURNKEY.replace('%s', 'inception_resnet_v2_Opset17_timm') + ' ' +
+    tfLead('frozen GraphDef in tgz', `${TFLITE_ZOO}/inception_resnet_v2_2018_04_27.tgz`,
+      'fb16b93ff2b2bcda0da5cdfd25a8d5b8b74438943dae738db659bad0d3d48ff1',
+      `${OMZ}@e1b66ed187939b1df8f6359d7cac3e0f6ef856b4:models/public/inception-resnet-v2-tf/model.yml, and ${RENESAS}`)),
 
   // onnx/models@b9a54e89508f101a1611cd64f4ef56b9cb62c7cf:vision/classification/resnet/model/resnet50-v2-7.onnx
   // (Git LFS pointer: oid sha256:1e80e8a7…, size 102442450)
@@ -208,8 +230,10 @@ export const PAPER_MODELS: readonly PaperModel[] = [
     inputSize: 224, classes: 1000, preprocess: IMAGENET_MEAN_STD, outputs: 'logits',
   }), resnetNote(152, '78.20')),
 
-  model('mobilenet_v1_0.25', 'mobilenet', 224, 1001, INCEPTION, undefined, mobilenetNote('0.25')),
-  model('mobilenet_v1_0.50', 'mobilenet', 224, 1001, INCEPTION, undefined, mobilenetNote('0.50')),
+  model('mobilenet_v1_0.25', 'mobilenet', 224, 1001, INCEPTION, undefined,
+    mobilenetNote('0.25', 'eee166d4d1de004e2ee5de19a4f5045574d764ef59569dc284545f805a295074')),
+  model('mobilenet_v1_0.50', 'mobilenet', 224, 1001, INCEPTION, undefined,
+    mobilenetNote('0.50', '0eb9be8d18dcf9466a2a2d2157e71c83cd70dc168255d76d72bfe965318db725')),
   // onnx/models@13fcb614fdedcc09864c0691c080ccf82ca3b85b:vision/classification/mobilenet/model/mobilenetv2-7.onnx
   // (Git LFS pointer: oid sha256:c1c51358…, size 14246826)
   model('mobilenet_v1_1.0', 'mobilenet', 224, 1001, INCEPTION, onnxZoo({
@@ -237,14 +261,16 @@ export const PAPER_MODELS: readonly PaperModel[] = [
     'top-1 74.904%): the study\'s (x*255 - mean) * 0.017 in BGR order. The zoo\'s own listed 60.96% top-1 used ' +
     'RGB ImageNet mean/std (intel/neural-compressor onnx_model_zoo/densenet), which is not this model\'s ' +
     'preprocessing. Output fc6_1 [N,1000,1,1] logits, flattened by the loader.'),
-  model('densenet169', 'densenet', 224, 1000, DENSENET, undefined,
-    'No usable public file. The ONNX Model Zoo has only DenseNet-121; the Caffe ports (shicai/DenseNet-Caffe) ' +
-    'are Caffe files without ONNX/TF.js releases. ' + TURNKEY.replace('%s', 'densenet169_Opset17_torch_hub')),
-  model('densenet161', 'densenet', 224, 1000, DENSENET, undefined,
-    'No usable public file. The ONNX Model Zoo has only DenseNet-121; the Caffe ports (shicai/DenseNet-Caffe) ' +
-    'are Caffe files without ONNX/TF.js releases. ' + TURNKEY.replace('%s', 'densenet161_Opset17_torch_hub')),
+  model('densenet169', 'densenet', 224, 1000, DENSENET, undefined, densenetNote(169,
+    'Google Drive file 0B_fUSpodN0t0TDB5Ti1PeTZMM2c (tf-densenet169.tar.gz)',
+    '6f20b51077c49cb87df11d181b055a0aec1d27f969b84b4ed8115dd4933fccd4', '35a4310a22ae3c11a74db6bbaad73bbb739bf868')),
+  model('densenet161', 'densenet', 224, 1000, DENSENET, undefined, densenetNote(161,
+    'https://storage.openvinotoolkit.org/repositories/open_model_zoo/public/2021.4/densenet-161-tf/tf-densenet161.tar.gz',
+    'f4745258b9fe2f234711a70e4192368f169bf0c1956087a210b08270dbe96ca7', '74d4d885160154a75a9a6db53281eacb8dcf33ca')),
   model('nasnet_large', 'nasnet', 331, 1001, INCEPTION, undefined,
-    'No usable public file. ' + TF_SLIM_SEARCHED + ' ' + TURNKEY.replace('%s', 'nasnetalarge_Opset17_timm')),
+    'No usable public file. ' + TF_SLIM_SEARCHED + ' ' + TURNKEY.replace('%s', 'nasnetalarge_Opset17_timm') + ' ' +
+    `The TensorFlow releases (nasnet-a_large_04_10_2017.tar.gz, ${TFLITE_ZOO}/nasnet_large_2018_04_27.tgz) have no ` +
+    'sha256 in any record searched (Open Model Zoo has no NASNet).'),
 ];
 
 function resnetNote(depth: number, top1: string): string {
@@ -253,11 +279,22 @@ function resnetNote(depth: number, top1: string): string {
     '1000 classes (labelOffset 0), RGB ImageNet mean/std preprocessing instead of 2x-1.';
 }
 
-function mobilenetNote(width: string): string {
+function mobilenetNote(width: string, sha256: string): string {
   return `No usable public file. The ONNX Model Zoo has only MobileNet v2 1.0 (used for mobilenet_v1_1.0, not for ` +
     `width ${width}). tfjs-models serves a Keras MobileNet v1 ${width} as a TF.js layers model ` +
     `(storage.googleapis.com/tfjs-models/tfjs/mobilenet_v1_${width}_224/model.json plus weight shards), but no ` +
-    'repository records hashes for it and it is several files. ' + TF_SLIM_SEARCHED;
+    'repository records hashes for it and it is several files. ' + TF_SLIM_SEARCHED + ' ' +
+    tfLead('TF-slim checkpoint and frozen GraphDef in tgz',
+      // The TensorFlow release names the 0.50 width '0.5'.
+      `http://download.tensorflow.org/models/mobilenet_v1_2018_02_22/mobilenet_v1_${width.replace(/0$/, '')}_224.tgz`, sha256, RENESAS);
+}
+
+function densenetNote(depth: number, url: string, sha256: string, commit: string): string {
+  return 'No usable public file. The ONNX Model Zoo has only DenseNet-121; the Caffe ports (shicai/DenseNet-Caffe) ' +
+    'are Caffe files without ONNX/TF.js releases. ' + TURNKEY.replace('%s', `densenet${depth}_Opset17_torch_hub`) + ' ' +
+    tfLead('TensorFlow checkpoint of pudae/tensorflow-densenet, the (x*255 - mean) * 0.017 convention',
+      url, sha256,
+      `${OMZ}@${commit}:models/public/densenet-${depth}-tf/model.yml`);
 }
 
 /** The ImageNet class list every paper model's manifest points to: 1000 WordNet ids, sorted, one per line. */
