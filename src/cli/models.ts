@@ -8,10 +8,9 @@ import { alignLabels } from '../data/labels.js';
 import { argmax, softmaxRow, topK } from '../runtime/logits.js';
 import { emit, fmt, progress, table, type Progress } from './output.js';
 import { defaultModelDir, pullFile } from '../models/pull.js';
-import { basename, dirname, join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
-import { PAPER_LABELS, pullPaperModel } from '../study/presets/paper-models.js';
+import { pullPaperModel } from '../study/presets/paper-models.js';
 import { intOption, labelsFlag, modelOptions, resizeFlag, threadsFlag, type ModelFlags } from './options.js';
 
 export function registerModels(program: Command): void {
@@ -88,14 +87,12 @@ export function registerModels(program: Command): void {
         if (o.sha256) throw new UserError('--sha256 applies to URLs; a paper model is checked against its own sha256');
         const r = await pullPaperModel(spec, { dest: o.out, mirror: o.mirror, onProgress });
         bar?.stop();
-        const { model: m, ...pulled } = r;
-        const labels = join(dirname(r.path), PAPER_LABELS.file);
-        const labelsPresent = existsSync(labels);
-        emit(!!o.json, { name: m.name, ...pulled, labels, labelsPresent, note: m.note }, () => [
+        const { model: m, labels, ...pulled } = r;
+        emit(!!o.json, { name: m.name, ...pulled, labels, note: m.note }, () => [
           `${r.downloaded ? 'downloaded' : 'already present'}: ${r.path} (${r.bytes} bytes, sha256 ${r.sha256})`,
           `manifest: ${r.manifest}`,
+          `class list: ${labels.downloaded ? 'downloaded' : 'already present'}: ${labels.path} (sha256 ${labels.sha256})`,
           `about this file: ${m.note}`,
-          ...(labelsPresent ? [] : [`note: its manifest names the class list ${labels}, not there yet (1000 WordNet ids, sorted, one per line)`]),
         ].join('\n'));
         return;
       }

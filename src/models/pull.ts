@@ -83,6 +83,12 @@ export function defaultModelDir(): string {
   return process.env.ROBUSTSCOPE_CACHE ?? join(homedir(), '.cache', 'robustscope', 'models');
 }
 
+/** Where a named file is fetched from: `<mirror>/<file>` when a mirror is set (or $ROBUSTSCOPE_MODEL_MIRROR), else its URL. */
+export function sourceUrl(entry: { file: string; url: string }, mirror?: string): string {
+  const base = mirror ?? (process.env.ROBUSTSCOPE_MODEL_MIRROR || undefined);
+  return base ? `${base.replace(/\/+$/, '')}/${encodeURIComponent(entry.file)}` : entry.url;
+}
+
 /** A named model file to pull: where it comes from, its hash, and the manifest written beside it. */
 export interface ModelEntry {
   /** File name in the model directory. */
@@ -120,8 +126,7 @@ export interface ModelPullResult extends PullResult {
 export async function pullModel(entry: ModelEntry, opts: ModelPullOptions = {}): Promise<ModelPullResult> {
   parseManifest(entry.manifest, `manifest of ${entry.file}`);
   const dest = opts.dest ?? join(opts.dir ?? defaultModelDir(), entry.file);
-  const mirror = opts.mirror ?? (process.env.ROBUSTSCOPE_MODEL_MIRROR || undefined);
-  const url = mirror ? `${mirror.replace(/\/+$/, '')}/${encodeURIComponent(entry.file)}` : entry.url;
+  const url = sourceUrl(entry, opts.mirror);
   const r = await pullFile(url, dest, { sha256: entry.sha256, idleTimeoutMs: opts.idleTimeoutMs, onProgress: opts.onProgress });
   const manifest = sidecarManifestPath(dest);
   const tmp = `${manifest}.partial`;

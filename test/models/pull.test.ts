@@ -6,22 +6,26 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pullFile, pullModel } from '../../src/models/pull.js';
-import { PAPER_MODELS, paperManifest, pullPaperModel, type PaperModel } from '../../src/study/presets/paper-models.js';
+import { PAPER_LABELS, PAPER_MODELS, paperManifest, pullPaperModel, type PaperModel } from '../../src/study/presets/paper-models.js';
+import { readLabelList } from '../../src/data/labels.js';
 import { UserError } from '../../src/errors.js';
 import { fixture } from '../helpers/fixtures.js';
 import { cli } from '../helpers/cli.js';
 
 const MODEL = readFileSync(fixture('models', 'mnist-8-onnx', 'model.onnx'));
 const SHA = createHash('sha256').update(MODEL).digest('hex');
+const LABELS = readFileSync(fixture('labels', 'imagenet-synset.txt'));
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /**
  * A loopback server: /model.onnx and /fake_net.onnx serve the bytes, /vgg_16.onnx serves other bytes (a
- * corrupt mirror copy), /stall sends half and then nothing, others 404.
+ * corrupt mirror copy), /imagenet-synsets.txt the class list, /stall sends half and then nothing, others 404.
  */
 async function serve(): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
     if (req.url === '/model.onnx' || req.url === '/fake_net.onnx') { res.setHeader('content-length', MODEL.length); res.end(MODEL); return; }
     if (req.url === '/vgg_16.onnx') { res.end(MODEL.subarray(0, 5000)); return; }
+    if (req.url === '/imagenet-synsets.txt') { res.end(LABELS); return; }
     if (req.url === '/stall') { res.setHeader('content-length', MODEL.length); res.write(MODEL.subarray(0, 1000)); return; }
     res.statusCode = 404; res.end('missing');
   });
@@ -140,13 +144,29 @@ test('pullPaperModel pulls a table entry from a mirror under the preset\'s file 
     assert.deepEqual(manifest, paperManifest(FAKE));
     assert.equal(manifest.sha256, SHA);
     assert.equal(manifest.labelOffset, 0);
+    // The class list the manifest names comes along, from the same mirror, checked against its sha256.
+    assert.equal(r.labels.path, join(dir, PAPER_LABELS.file));
+    assert.equal(manifest.labels, PAPER_LABELS.file);
+    assert.equal(r.labels.downloaded, true);
+    assert.equal(sha256(readFileSync(r.labels.path)), PAPER_LABELS.sha256);
     const again = await pullPaperModel('fake_net', { table: [FAKE], dir, mirror: `${url}/` });
     assert.equal(again.downloaded, false);
+    assert.equal(again.labels.downloaded, false);
+    await assert.rejects(pullPaperModel('fake_net', { table: [FAKE], dir, mirror: `${url}/`, labels: { ...PAPER_LABELS, file: 'other.txt' } }), /other\.txt: download failed \(HTTP 404/);
     await assert.rejects(pullPaperModel('fake_nett', { table: [FAKE], dir }), (e: unknown) => e instanceof UserError && /unknown paper model 'fake_nett'; known: fake_net/.test(e.message));
     await assert.rejects(pullPaperModel('fake_net', { table: [{ ...FAKE, url: undefined, sha256: undefined }], dir }), /no public download: a test entry/);
   } finally {
     server.close();
   }
+});
+
+test('the paper class list is the fixture copy of its pinned source: same sha256, 1000 sorted WordNet ids', async () => {
+  assert.match(PAPER_LABELS.url, /^https:\/\/raw\.githubusercontent\.com\/onnx\/models\/b1eeaa1ac722dcc1cd1a8284bde34393dab61c3d\//);
+  assert.equal(sha256(LABELS), PAPER_LABELS.sha256);
+  const list = await readLabelList(fixture('labels', 'imagenet-synset.txt'));
+  assert.equal(list.ids.length, 1000);
+  assert.deepEqual(list.ids, [...list.ids].sort());
+  assert.equal(list.names[0], 'tench');
 });
 
 test('robustscope models pull <name> resolves paper models: unknown names, models without a file, a corrupt mirror', async () => {

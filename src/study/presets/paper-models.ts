@@ -1,6 +1,7 @@
 import { UserError } from '../../errors.js';
 import type { ManifestInput } from '../../models/manifest.js';
-import { pullModel, type ModelPullOptions, type ModelPullResult } from '../../models/pull.js';
+import { dirname, join } from 'node:path';
+import { pullFile, pullModel, sourceUrl, type ModelPullOptions, type ModelPullResult, type PullResult } from '../../models/pull.js';
 
 type Preprocess = NonNullable<ManifestInput['preprocess']>;
 
@@ -297,8 +298,20 @@ function densenetNote(depth: number, url: string, sha256: string, commit: string
       `${OMZ}@${commit}:models/public/densenet-${depth}-tf/model.yml`);
 }
 
-/** The ImageNet class list every paper model's manifest points to: 1000 WordNet ids, sorted, one per line. */
-export const PAPER_LABELS = { file: 'imagenet-synsets.txt', url: undefined as string | undefined, sha256: undefined as string | undefined };
+/** A public file with a known hash, fetched beside the models. */
+export interface PublicFile { file: string; url: string; sha256: string }
+
+/**
+ * The ImageNet class list every paper model's manifest points to: Caffe's synset_words.txt, 1000 lines
+ * `n01440764 tench, Tinca tinca` in the standard (sorted WordNet id) order of 1000-class models; 1001-class
+ * models see it through labelOffset 1. The url is pinned to the commit ../shared/fixtures/SOURCES.md names
+ * for its copy `labels/imagenet-synset.txt`; the sha256 is that copy's (a test checks it).
+ */
+export const PAPER_LABELS: PublicFile = {
+  file: 'imagenet-synsets.txt',
+  url: 'https://raw.githubusercontent.com/onnx/models/b1eeaa1ac722dcc1cd1a8284bde34393dab61c3d/validated/vision/classification/synset.txt',
+  sha256: 'acf75ef0abe89694b19056e0796401068b459c457baa30335f240c7692857355',
+};
 
 /** A paper model's manifest: preprocessing, input size, label offset, outputs, class list and its download. */
 export function paperManifest(m: PaperModel): ManifestInput {
@@ -323,17 +336,22 @@ export function findPaperModel(name: string, table: readonly PaperModel[] = PAPE
 export interface PaperPullOptions extends ModelPullOptions {
   /** The model table (tests substitute their own). */
   table?: readonly PaperModel[];
+  /** The class list (tests substitute their own). */
+  labels?: PublicFile;
 }
 
 /**
  * `robustscope models pull <name>`: downloads a paper model's public file into the model cache under the
- * name the paper preset expects, verifies its sha256 and writes its sidecar manifest.
+ * name the paper preset expects, verifies its sha256 and writes its sidecar manifest; then the class list
+ * the manifest names, beside it (the same mirror applies; a copy with the right hash is kept).
  */
-export async function pullPaperModel(name: string, opts: PaperPullOptions = {}): Promise<ModelPullResult & { model: PaperModel }> {
+export async function pullPaperModel(name: string, opts: PaperPullOptions = {}): Promise<ModelPullResult & { model: PaperModel; labels: PullResult }> {
   const table = opts.table ?? PAPER_MODELS;
   const m = findPaperModel(name, table);
   if (!m) throw new UserError(`unknown paper model '${name}'; known: ${table.map((t) => t.name).join(', ')}`);
   if (!m.url || !m.sha256) throw new UserError(`paper model '${name}' has no public download: ${m.note}`);
   const r = await pullModel({ file: m.file, url: m.url, sha256: m.sha256, manifest: paperManifest(m) }, opts);
-  return { ...r, model: m };
+  const list = opts.labels ?? PAPER_LABELS;
+  const labels = await pullFile(sourceUrl(list, opts.mirror), join(dirname(r.path), list.file), { sha256: list.sha256, idleTimeoutMs: opts.idleTimeoutMs });
+  return { ...r, model: m, labels };
 }
