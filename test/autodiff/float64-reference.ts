@@ -243,12 +243,134 @@ export async function float64Model(model: Model): Promise<Model> {
   return lifted;
 }
 
+/** Values of named tensors of a model (made extra graph outputs) at given feeds. */
+export async function tensorValues(model: Model, feeds: Record<string, ort.Tensor>, names: string[]): Promise<Map<string, ort.Tensor>> {
+  const extra = names.filter((n) => !model.graph.outputs.some((o) => o.name === n)).map((name) => ({ name, elemType: DataType.UNDEFINED }));
+  const probe: Model = { ...model, graph: { ...model.graph, outputs: [...model.graph.outputs, ...extra] } };
+  const session = await ort.InferenceSession.create(encodeModel(probe), SESSION);
+  try {
+    const out = await session.run(feeds, names);
+    return new Map(names.map((n) => [n, out[n]!]));
+  } finally {
+    await session.release();
+  }
+}
+
+/**
+ * The tensors adoptFloat32Branches reads: the inputs of a model's kinks (Relu, MaxPool), where float32 and
+ * float64 may branch differently, and the MaxPool outputs (for their shapes).
+ */
+export function kinkTensors(m: Model): string[] {
+  const kinks = m.graph.nodes.filter((n) => n.opType === 'Relu' || n.opType === 'MaxPool');
+  return [...new Set([...kinks.map((n) => n.inputs[0]!), ...kinks.filter((n) => n.opType === 'MaxPool').map((n) => n.outputs[0]!)])];
+}
+
+/** The index of the first maximum of every MaxPool window (2-D, NCHW, pads, no dilation or ceil_mode). */
+function windowArgmax(node: Node, values: ArrayLike<number>, inDims: number[], outDims: number[]): Int32Array {
+  onlyAttrs(node, ['kernel_shape', 'pads', 'strides']);
+  const [n, c, h, w] = inDims as [number, number, number, number];
+  const [, , oh, ow] = outDims as [number, number, number, number];
+  const [kh, kw] = ints(node, 'kernel_shape', []) as [number, number];
+  const [sh, sw] = ints(node, 'strides', [1, 1]) as [number, number];
+  const [pt, pl] = ints(node, 'pads', [0, 0, 0, 0]) as [number, number];
+  const out = new Int32Array(n * c * oh * ow);
+  let o = 0;
+  for (let plane = 0; plane < n * c; plane++) {
+    for (let y = 0; y < oh; y++) {
+      for (let x = 0; x < ow; x++, o++) {
+        let best = -1;
+        for (let u = 0; u < kh; u++) {
+          for (let v = 0; v < kw; v++) {
+            const iy = y * sh - pt + u;
+            const ix = x * sw - pl + v;
+            if (iy < 0 || ix < 0 || iy >= h || ix >= w) continue;
+            const i = (plane * h + iy) * w + ix;
+            if (best < 0 || values[i]! > values[best]!) best = i;
+          }
+        }
+        out[o] = best;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Makes the float64 copy take, at the point its values `at64` were read, the branches float32 took there
+ * (`at32`, the same tensors from the float32 graph whose gradient is checked). A few units per model sit
+ * within float32 rounding of a kink (a ReLU input ~1e-7 from 0, two MaxPool inputs 2e-7 apart), where the
+ * two precisions branch differently and the float32 gradient is not the float64 function's derivative.
+ * - a flipped ReLU unit is fixed on float32's side: y = Relu(x)·keep + x·on, with constant masks;
+ * - a MaxPool window whose float64 maximum sits elsewhere has float32's maximum raised by a constant just
+ *   above it (constants change no derivative).
+ * Edits `m64` in place; returns how many units and windows were pinned.
+ */
+export function adoptFloat32Branches(m64: Model, at32: Map<string, ort.Tensor>, at64: Map<string, ort.Tensor>): { relu: number; maxPool: number } {
+  const g = m64.graph;
+  const b = new GraphBuilder(g);
+  const pinned = { relu: 0, maxPool: 0 };
+  const before = new Map<Node, Node[]>();
+  const after = new Map<Node, Node[]>();
+  const constant = (dims: number[], data: Float64Array) => b.initializer({ name: 'pin', dataType: DataType.DOUBLE, dims, data });
+  for (const node of g.nodes) {
+    const input = node.inputs[0]!;
+    const a = at32.get(input);
+    const c = at64.get(input);
+    if (!a || !c) continue;
+    const f32 = a.data as Float32Array;
+    const f64 = c.data as Float64Array;
+    const dims = c.dims as number[];
+    if (node.opType === 'Relu') {
+      const keep = new Float64Array(f64.length).fill(1);
+      const on = new Float64Array(f64.length);
+      let flips = 0;
+      for (let i = 0; i < f64.length; i++) {
+        if (f32[i]! > 0 === f64[i]! > 0) continue;
+        flips++;
+        keep[i] = 0;
+        on[i] = f32[i]! > 0 ? 1 : 0;
+      }
+      if (flips === 0) continue;
+      pinned.relu += flips;
+      const output = node.outputs[0]!;
+      const raw = b.fresh(`${output}_unpinned`);
+      node.outputs[0] = raw;
+      const mask = (data: Float64Array) => constant(dims, data);
+      const kept = { name: b.fresh('pin_keep'), opType: 'Mul', domain: '', inputs: [raw, mask(keep)], outputs: [b.fresh('pin_kept')], attrs: {} };
+      const forced = { name: b.fresh('pin_on'), opType: 'Mul', domain: '', inputs: [input, mask(on)], outputs: [b.fresh('pin_forced')], attrs: {} };
+      const sum = { name: b.fresh('pin_sum'), opType: 'Add', domain: '', inputs: [kept.outputs[0]!, forced.outputs[0]!], outputs: [output], attrs: {} };
+      after.set(node, [kept, forced, sum]);
+    } else if (node.opType === 'MaxPool') {
+      const outDims = at64.get(node.outputs[0]!)?.dims as number[] | undefined;
+      if (!outDims) throw new Error(`${node.name}: the MaxPool output values are needed`);
+      const w32 = windowArgmax(node, f32, dims, outDims);
+      const w64 = windowArgmax(node, f64, dims, outDims);
+      const bump = new Float64Array(f64.length);
+      let flips = 0;
+      for (let o = 0; o < w32.length; o++) {
+        if (w32[o] === w64[o]) continue;
+        flips++;
+        bump[w32[o]!] = Math.max(bump[w32[o]!]!, f64[w64[o]!]! - f64[w32[o]!]! + 1e-6);
+      }
+      if (flips === 0) continue;
+      pinned.maxPool += flips;
+      const raised = { name: b.fresh('pin_raise'), opType: 'Add', domain: '', inputs: [input, constant(dims, bump)], outputs: [b.fresh(`${input}_pinned`)], attrs: {} };
+      node.inputs[0] = raised.outputs[0]!;
+      before.set(node, [raised]);
+    }
+  }
+  g.nodes = g.nodes.flatMap((n) => [...(before.get(n) ?? []), n, ...(after.get(n) ?? [])]);
+  return pinned;
+}
+
 /** A forward session of the float64 copy of a float32 model. */
 export class Float64Forward {
   private constructor(private readonly session: ort.InferenceSession, private readonly input: ValueInfo, private readonly output: string) {}
 
-  static async create(model: Model): Promise<Float64Forward> {
+  /** `prepare` may edit the float64 model before its session is made (see adoptFloat32Branches). */
+  static async create(model: Model, prepare?: (m64: Model) => Promise<void>): Promise<Float64Forward> {
     const m = await float64Model(model);
+    await prepare?.(m);
     const session = await ort.InferenceSession.create(encodeModel(m), SESSION);
     return new Float64Forward(session, runtimeInputs(m.graph)[0]!, m.graph.outputs[0]!.name);
   }
