@@ -4,17 +4,15 @@
  * gradient.py exports (our side runs the ONNX file, PyTorch the module it came from), plus our side alone on
  * a trained zoo model. A ResNet-20 stands in for the zoo's size: the zoo's ONNX graphs have no PyTorch twin.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { loadavg } from 'node:os';
 import { resolveAttack } from '../src/attacks/registry.js';
 import type { ParamValues } from '../src/attacks/types.js';
 import { THREAD_COUNTS, exportGradientModel } from './gradient.js';
 import { MIN_RUNS } from './long-timing.js';
 import { alternate, oursProcess } from './paired.js';
-import { BENCH_DIR, PYTHON, python } from './python.js';
-import { DEFAULT_SECONDS, MAX_ATTEMPTS, OTHER_CPU_LIMIT, WARMUP } from './timing.js';
+import { python } from './python.js';
+import { percent, torchOmpWaitPolicy, warnDisturbed, writeResults } from './results-file.js';
+import { DEFAULT_SECONDS, MAX_ATTEMPTS, WARMUP } from './timing.js';
 import type { AttackSide } from './ours/attacks.js';
 import { GRADIENT_CACHE } from './ours/reference.js';
 
@@ -31,7 +29,6 @@ const MODELS: { model: string; label: string; batch?: number; torch: boolean }[]
   { model: 'resnet50', label: 'resnet50', torch: true },
 ];
 
-const RESULTS_FILE = join(BENCH_DIR, 'results', 'attacks.json');
 
 export interface AttackBenchResult {
   model: string;
@@ -57,7 +54,6 @@ function timeTorch(model: string, attack: string, params: ParamValues, seconds: 
   };
 }
 
-const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
 const brief = ({ exampleIterationsPerS, otherCpu }: AttackSide) => ({ exampleIterationsPerS, otherCpu });
 
 function printTable(results: AttackBenchResult[]): void {
@@ -106,25 +102,17 @@ export async function runAttacks(opts: { seconds?: number } = {}): Promise<Attac
     }
   }
   printTable(results);
-  const disturbed = results.filter((r) => Math.max(r.ours.otherCpu, r.torch?.otherCpu ?? 0) > OTHER_CPU_LIMIT).map((r) => `${r.model} ${r.attack} (${r.threads} thread(s))`);
-  if (disturbed.length > 0) {
-    console.error(`attacks: other processes used over ${percent(OTHER_CPU_LIMIT)} of the machine in every timing of ${disturbed.join(', ')}; rerun on an idle machine`);
-  }
-  mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
-  writeFileSync(RESULTS_FILE, JSON.stringify({
-    benchmark: 'attacks',
-    date: new Date().toISOString(),
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadavgBefore: loadBefore, loadavgAfter: loadavg() },
-    versions: { node: process.versions.node, onnxruntime: ort.env.versions.node ?? ort.env.versions.common, torch: torchVersion, python: PYTHON },
+  warnDisturbed('attacks', results.map((r) => ({ label: `${r.model} ${r.attack} (${r.threads} thread(s))`, otherCpu: [r.ours.otherCpu, r.torch?.otherCpu ?? 0] })));
+  writeResults('attacks', {
+    loadBefore,
+    torchVersion,
     policy: {
       threads: THREAD_COUNTS, warmup: `${WARMUP} gradient calls of the attack's loss head and 1 forward call, untimed`, minRuns: MIN_RUNS, seconds,
       statistic: 'median seconds per attack run; example-iterations/s = batch × iterations / that',
-      otherCpuLimit: OTHER_CPU_LIMIT, maxAttempts: MAX_ATTEMPTS, order: 'alternating ours, torch; each side in its own process',
+      maxAttempts: MAX_ATTEMPTS, order: 'alternating ours, torch; each side in its own process',
       labels: "PyTorch's predictions on the reference batch (zoo model: the first correctly classified synthetic test images)",
-      torchOmpWaitPolicy: process.env.OMP_WAIT_POLICY ?? 'unset (OpenMP default: active)',
+      torchOmpWaitPolicy: torchOmpWaitPolicy(),
     },
-    results,
-  }, null, 2) + '\n');
-  console.error(`attacks: wrote ${RESULTS_FILE}`);
+  }, results);
   return results;
 }

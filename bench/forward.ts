@@ -4,19 +4,18 @@
  * reference input and the logits PyTorch gives for it; both sides must reproduce those logits before their
  * timings count, so the ratio compares one model run two ways.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { loadModel } from '../src/models/load-model.js';
-import { BENCH_DIR, PYTHON, python } from './python.js';
-import { DEFAULT_SECONDS, MAX_ATTEMPTS, MIN_ITERATIONS, OTHER_CPU_LIMIT, THREADS, WARMUP, leastDisturbed, timeCalls } from './timing.js';
+import { BENCH_DIR, python } from './python.js';
+import { percent, warnDisturbed, writeResults } from './results-file.js';
+import { DEFAULT_SECONDS, MAX_ATTEMPTS, MIN_ITERATIONS, THREADS, WARMUP, leastDisturbed, timeCalls } from './timing.js';
 
 /** Models in the order they are run; their shapes and batch sizes live in bench/torch/models.py. */
 const FORWARD_MODELS = ['resnet50', 'resnet20'] as const;
 
 const CACHE_DIR = join(BENCH_DIR, '.cache');
-const RESULTS_FILE = join(BENCH_DIR, 'results', 'forward.json');
 
 /** What models.py writes beside each exported model. */
 interface ExportMeta {
@@ -90,7 +89,6 @@ function timeTorch(meta: ExportMeta, seconds: number): Side {
   return { iterations: r.iterations, msPerBatch: r.ms_per_batch, imagesPerS: r.images_per_s, maxAbsDiff: r.max_abs_diff, otherCpu: r.other_cpu };
 }
 
-const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
 
 function printTable(results: ForwardResult[]): void {
   const rows = [
@@ -108,6 +106,7 @@ function printTable(results: ForwardResult[]): void {
 /** Runs the forward benchmark, prints a table and writes bench/results/forward.json. */
 export async function runForward(opts: { seconds?: number } = {}): Promise<ForwardResult[]> {
   const seconds = opts.seconds ?? DEFAULT_SECONDS;
+  const loadBefore = loadavg();
   const results: ForwardResult[] = [];
   let torchVersion = '';
   for (const name of FORWARD_MODELS) {
@@ -120,19 +119,11 @@ export async function runForward(opts: { seconds?: number } = {}): Promise<Forwa
     console.error(`forward: ${name} done`);
   }
   printTable(results);
-  const disturbed = results.filter((r) => Math.max(r.ours.otherCpu, r.torch.otherCpu) > OTHER_CPU_LIMIT).map((r) => r.model);
-  if (disturbed.length > 0) {
-    console.error(`forward: other processes used over ${percent(OTHER_CPU_LIMIT)} of the machine in every timing of ${disturbed.join(', ')}; rerun on an idle machine`);
-  }
-  mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
-  writeFileSync(RESULTS_FILE, JSON.stringify({
-    benchmark: 'forward',
-    date: new Date().toISOString(),
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length },
-    versions: { node: process.versions.node, onnxruntime: ort.env.versions.node ?? ort.env.versions.common, torch: torchVersion, python: PYTHON },
-    policy: { threads: THREADS, warmup: WARMUP, minIterations: MIN_ITERATIONS, seconds, statistic: 'median ms per batch', otherCpuLimit: OTHER_CPU_LIMIT, maxAttempts: MAX_ATTEMPTS },
-    results,
-  }, null, 2) + '\n');
-  console.error(`forward: wrote ${RESULTS_FILE}`);
+  warnDisturbed('forward', results.map((r) => ({ label: r.model, otherCpu: [r.ours.otherCpu, r.torch.otherCpu] })));
+  writeResults('forward', {
+    loadBefore,
+    torchVersion,
+    policy: { threads: THREADS, warmup: WARMUP, minIterations: MIN_ITERATIONS, seconds, statistic: 'median ms per batch', maxAttempts: MAX_ATTEMPTS },
+  }, results);
   return results;
 }

@@ -4,13 +4,13 @@
  * bench/torch/gradient.py exports each model with a reference batch, labels and the gradient PyTorch gives
  * for them; our side must reproduce that gradient before its timing counts, and the agreement is reported.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { alternate, oursProcess } from './paired.js';
-import { BENCH_DIR, PYTHON, python } from './python.js';
-import { DEFAULT_SECONDS, MAX_ATTEMPTS, MIN_ITERATIONS, OTHER_CPU_LIMIT, THREADS, WARMUP } from './timing.js';
+import { python } from './python.js';
+import { percent, torchOmpWaitPolicy, warnDisturbed, writeResults } from './results-file.js';
+import { DEFAULT_SECONDS, MAX_ATTEMPTS, MIN_ITERATIONS, THREADS, WARMUP } from './timing.js';
 import type { GradientSide } from './ours/gradient.js';
 import { GRADIENT_CACHE, readReference, type Agreement, type ExportMeta } from './ours/reference.js';
 
@@ -24,7 +24,6 @@ export const GRADIENT_MODELS = ['resnet50', 'mobilenet-v1', 'resnet20'] as const
  */
 export const THREAD_COUNTS = [THREADS, 1] as const;
 
-const RESULTS_FILE = join(BENCH_DIR, 'results', 'gradient.json');
 
 /** Exports the model unless the cache holds it; gradient.py writes NAME.json last, so it marks a finished export. */
 export function exportGradientModel(name: string): ExportMeta {
@@ -63,7 +62,6 @@ function timeTorch(meta: ExportMeta, seconds: number, threads: number): TorchSid
   };
 }
 
-const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
 const brief = ({ imagesPerS, otherCpu }: { imagesPerS: number; otherCpu: number }) => ({ imagesPerS, otherCpu });
 
 function printTable(results: GradientResult[]): void {
@@ -102,24 +100,16 @@ export async function runGradient(opts: { seconds?: number } = {}): Promise<Grad
     }
   }
   printTable(results);
-  const disturbed = results.filter((r) => Math.max(r.ours.otherCpu, r.torch.otherCpu) > OTHER_CPU_LIMIT).map((r) => `${r.model} (${r.threads} thread(s))`);
-  if (disturbed.length > 0) {
-    console.error(`gradient: other processes used over ${percent(OTHER_CPU_LIMIT)} of the machine in every timing of ${disturbed.join(', ')}; rerun on an idle machine`);
-  }
-  mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
-  writeFileSync(RESULTS_FILE, JSON.stringify({
-    benchmark: 'gradient',
-    date: new Date().toISOString(),
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadavgBefore: loadBefore, loadavgAfter: loadavg() },
-    versions: { node: process.versions.node, onnxruntime: ort.env.versions.node ?? ort.env.versions.common, torch: torchVersion, python: PYTHON },
+  warnDisturbed('gradient', results.map((r) => ({ label: `${r.model} (${r.threads} thread(s))`, otherCpu: [r.ours.otherCpu, r.torch.otherCpu] })));
+  writeResults('gradient', {
+    loadBefore,
+    torchVersion,
     policy: {
       threads: THREAD_COUNTS, warmup: WARMUP, minIterations: MIN_ITERATIONS, seconds, statistic: 'median ms per batch',
-      otherCpuLimit: OTHER_CPU_LIMIT, maxAttempts: MAX_ATTEMPTS, order: 'alternating ours, torch; each side in its own process',
+      maxAttempts: MAX_ATTEMPTS, order: 'alternating ours, torch; each side in its own process',
       loss: 'cross-entropy on seeded random labels, summed; gradient w.r.t. the input only (torch parameters frozen)',
-      torchOmpWaitPolicy: process.env.OMP_WAIT_POLICY ?? 'unset (OpenMP default: active)',
+      torchOmpWaitPolicy: torchOmpWaitPolicy(),
     },
-    results,
-  }, null, 2) + '\n');
-  console.error(`gradient: wrote ${RESULTS_FILE}`);
+  }, results);
   return results;
 }
