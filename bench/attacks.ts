@@ -11,6 +11,7 @@ import { THREAD_COUNTS, exportGradientModel } from './gradient.js';
 import { MIN_RUNS } from './long-timing.js';
 import { alternate, oursProcess } from './paired.js';
 import { python } from './python.js';
+import { table } from '../src/cli/output.js';
 import { percent, torchOmpWaitPolicy, warnDisturbed, writeResults } from './results-file.js';
 import { DEFAULT_SECONDS, MAX_ATTEMPTS, WARMUP } from './timing.js';
 import type { AttackSide } from './ours/attacks.js';
@@ -57,17 +58,14 @@ function timeTorch(model: string, attack: string, params: ParamValues, seconds: 
 const brief = ({ exampleIterationsPerS, otherCpu }: AttackSide) => ({ exampleIterationsPerS, otherCpu });
 
 function printTable(results: AttackBenchResult[]): void {
-  const rows = [
-    ['model', 'attack', 'batch', 'threads', 'iter', 'ours ex-it/s', 'torch ex-it/s', 'ratio', 'ours s/run', 'torch s/run', 'others ours/torch'],
-    ...results.map((r) => [
-      r.model, r.attack, String(r.batch), String(r.threads), String(r.ours.iterations),
-      r.ours.exampleIterationsPerS.toFixed(1), r.torch?.exampleIterationsPerS.toFixed(1) ?? '-', r.ratio?.toFixed(2) ?? '-',
-      (r.ours.msPerRun / 1e3).toFixed(2), r.torch ? (r.torch.msPerRun / 1e3).toFixed(2) : '-',
-      `${percent(r.ours.otherCpu)}/${r.torch ? percent(r.torch.otherCpu) : '-'}`,
-    ]),
-  ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  for (const row of rows) console.log(row.map((cell, c) => (c <= 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+  const header = ['model', 'attack', 'batch', 'threads', 'iter', 'ours ex-it/s', 'torch ex-it/s', 'ratio', 'ours s/run', 'torch s/run', 'others ours/torch'];
+  const rows = results.map((r) => [
+    r.model, r.attack, String(r.batch), String(r.threads), String(r.ours.iterations),
+    r.ours.exampleIterationsPerS.toFixed(1), r.torch?.exampleIterationsPerS.toFixed(1) ?? '-', r.ratio?.toFixed(2) ?? '-',
+    (r.ours.msPerRun / 1e3).toFixed(2), r.torch ? (r.torch.msPerRun / 1e3).toFixed(2) : '-',
+    `${percent(r.ours.otherCpu)}/${r.torch ? percent(r.torch.otherCpu) : '-'}`,
+  ]);
+  console.log(table(header, rows, { leftColumns: 2 }));
 }
 
 /** Runs the attack benchmark, prints a table and writes bench/results/attacks.json. */

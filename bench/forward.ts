@@ -9,6 +9,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '../src/models/load-model.js';
 import { BENCH_DIR, python } from './python.js';
+import { table } from '../src/cli/output.js';
 import { percent, warnDisturbed, writeResults } from './results-file.js';
 import { DEFAULT_SECONDS, MAX_ATTEMPTS, MIN_ITERATIONS, THREADS, WARMUP, leastDisturbed, timeCalls } from './timing.js';
 
@@ -91,16 +92,13 @@ function timeTorch(meta: ExportMeta, seconds: number): Side {
 
 
 function printTable(results: ForwardResult[]): void {
-  const rows = [
-    ['model', 'batch', 'ours img/s', 'torch img/s', 'ours ms/batch', 'torch ms/batch', 'ratio', 'others ours/torch'],
-    ...results.map((r) => [
-      r.model, String(r.batch), r.ours.imagesPerS.toFixed(1), r.torch.imagesPerS.toFixed(1),
-      r.ours.msPerBatch.toFixed(2), r.torch.msPerBatch.toFixed(2), r.ratio.toFixed(2),
-      `${percent(r.ours.otherCpu)}/${percent(r.torch.otherCpu)}`,
-    ]),
-  ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  for (const row of rows) console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+  const header = ['model', 'batch', 'ours img/s', 'torch img/s', 'ours ms/batch', 'torch ms/batch', 'ratio', 'others ours/torch'];
+  const rows = results.map((r) => [
+    r.model, String(r.batch), r.ours.imagesPerS.toFixed(1), r.torch.imagesPerS.toFixed(1),
+    r.ours.msPerBatch.toFixed(2), r.torch.msPerBatch.toFixed(2), r.ratio.toFixed(2),
+    `${percent(r.ours.otherCpu)}/${percent(r.torch.otherCpu)}`,
+  ]);
+  console.log(table(header, rows, { leftColumns: 1 }));
 }
 
 /** Runs the forward benchmark, prints a table and writes bench/results/forward.json. */

@@ -9,6 +9,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { alternate, oursProcess } from './paired.js';
 import { python } from './python.js';
+import { table } from '../src/cli/output.js';
 import { percent, torchOmpWaitPolicy, warnDisturbed, writeResults } from './results-file.js';
 import { DEFAULT_SECONDS, MAX_ATTEMPTS, MIN_ITERATIONS, THREADS, WARMUP } from './timing.js';
 import type { GradientSide } from './ours/gradient.js';
@@ -65,16 +66,13 @@ function timeTorch(meta: ExportMeta, seconds: number, threads: number): TorchSid
 const brief = ({ imagesPerS, otherCpu }: { imagesPerS: number; otherCpu: number }) => ({ imagesPerS, otherCpu });
 
 function printTable(results: GradientResult[]): void {
-  const rows = [
-    ['model', 'batch', 'threads', 'ours img/s', 'torch img/s', 'ratio', 'grad max rel', 'rel L2', 'ours MiB', 'torch MiB', 'others ours/torch'],
-    ...results.map((r) => [
-      r.model, String(r.batch), String(r.threads), r.ours.imagesPerS.toFixed(1), r.torch.imagesPerS.toFixed(1), r.ratio.toFixed(2),
-      r.ours.vsTorch.maxRel.toExponential(1), r.ours.vsTorch.relL2.toExponential(1), r.ours.peakRssMB.toFixed(0), r.torch.peakRssMB.toFixed(0),
-      `${percent(r.ours.otherCpu)}/${percent(r.torch.otherCpu)}`,
-    ]),
-  ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  for (const row of rows) console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+  const header = ['model', 'batch', 'threads', 'ours img/s', 'torch img/s', 'ratio', 'grad max rel', 'rel L2', 'ours MiB', 'torch MiB', 'others ours/torch'];
+  const rows = results.map((r) => [
+    r.model, String(r.batch), String(r.threads), r.ours.imagesPerS.toFixed(1), r.torch.imagesPerS.toFixed(1), r.ratio.toFixed(2),
+    r.ours.vsTorch.maxRel.toExponential(1), r.ours.vsTorch.relL2.toExponential(1), r.ours.peakRssMB.toFixed(0), r.torch.peakRssMB.toFixed(0),
+    `${percent(r.ours.otherCpu)}/${percent(r.torch.otherCpu)}`,
+  ]);
+  console.log(table(header, rows, { leftColumns: 1 }));
 }
 
 /** Runs the gradient benchmark, prints a table and writes bench/results/gradient.json. */

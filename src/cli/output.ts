@@ -24,11 +24,13 @@ export function progress(label: string, total: number): Progress {
   return { tick: (by = 1) => bar.increment(by), update: (value) => bar.update(value), stop: () => bar.stop() };
 }
 
-/** Formats a table of rows with left-aligned columns. */
-export function table(header: string[], rows: (string | number)[][]): string {
+/** Formats a table of rows; columns are left-aligned unless `leftColumns` says how many are. */
+export function table(header: string[], rows: (string | number)[][], opts: { leftColumns?: number } = {}): string {
   const cells = [header, ...rows.map((r) => r.map(String))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  // Columns past `leftColumns` are right-aligned, so figures line up by their last digit.
+  const left = opts.leftColumns ?? header.length;
+  return cells.map((r) => r.map((c, i) => (i < left ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()).join('\n');
 }
 
 export const fmt = (v: number, digits = 4) => (Number.isFinite(v) ? Number(v.toPrecision(digits)).toString() : String(v));
