@@ -10,20 +10,13 @@ import { importTfjsLayers } from '../../src/models/importers/tfjs-layers.js';
 import { decodeTensorProto, encodeModel } from '../../src/onnx/codec.js';
 import type { Model } from '../../src/onnx/ir.js';
 import { fixture } from '../helpers/fixtures.js';
+import { maxAbsDiff, nhwcToNchw } from '../helpers/nhwc.js';
 
 const DARKNET = fixture('models', 'darknet-tiny-tfjs');
 const scratch = mkdtempSync(join(tmpdir(), 'robustscope-tfjs-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 let dirs = 0;
 const tempDir = (): string => mkdtempSync(join(scratch, `${++dirs}-`));
-
-function nhwcToNchw(x: Float32Array, [n, h, w, c]: number[]): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let b = 0; b < n!; b++) for (let y = 0; y < h!; y++) for (let z = 0; z < w!; z++) for (let k = 0; k < c!; k++) {
-    out[((b * c! + k) * h! + y) * w! + z] = x[((b * h! + y) * w! + z) * c! + k]!;
-  }
-  return out;
-}
 
 /** Runs our imported model on an NHWC batch (transposed to the NCHW the graph takes). */
 async function runImported(model: Model, nhwc: Float32Array, shape: number[]): Promise<Float32Array> {
@@ -35,10 +28,6 @@ async function runImported(model: Model, nhwc: Float32Array, shape: number[]): P
   return out.output!.data as Float32Array;
 }
 
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  assert.equal(a.length, b.length);
-  return Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
-};
 const argmax = (a: ArrayLike<number>): number => Array.from(a).indexOf(Math.max(...Array.from(a)));
 
 describe('darknet-tiny (real TF.js model)', () => {

@@ -11,6 +11,7 @@ import { float, GraphBuilder, modelOf, type AttrInput } from '../../onnx/builder
 import { emptyGraph, type Model } from '../../onnx/ir.js';
 import { isObject, parseTopology, type Config, type Fail, type Layer, type Ref, type Topology } from './tfjs-topology.js';
 import { readWeights, type Weight } from './tfjs-weights.js';
+import { depthwiseToOihw, kernelToOihw, tfWindow, transpose4 } from './tf-conventions.js';
 
 /** A tensor of the graph being built. */
 interface Value {
@@ -109,40 +110,6 @@ class LayerConfig {
 
 /** The ONNX axis of Keras shape index `a` (batch excluded), given how values of that rank are stored. */
 const onnxAxis = (rank: number, a: number): number => (rank === 3 ? [2, 3, 1][a]! : a + 1);
-
-/** Output size and (before, after) padding of one spatial axis of a convolution or pooling window. */
-function window(size: number, k: number, stride: number, dilation: number, padding: string, cfg: LayerConfig): [number, number, number] {
-  const span = (k - 1) * dilation + 1;
-  let out: number;
-  let total = 0;
-  if (padding === 'valid') {
-    out = Math.floor((size - span) / stride) + 1;
-  } else if (padding === 'same') {
-    // TF pads SAME asymmetrically, putting the odd pixel after (ONNX's SAME_UPPER); we spell the pads out.
-    out = Math.ceil(size / stride);
-    total = Math.max((out - 1) * stride + span - size, 0);
-  } else {
-    return cfg.fail(`padding '${padding}' is not supported (valid or same)`);
-  }
-  if (out < 1) cfg.fail(`a window of ${span} does not fit an input of size ${size}`);
-  return [out, Math.floor(total / 2), total - Math.floor(total / 2)];
-}
-
-/** Reorders a 4-D row-major array so that output axis i is input axis perm[i]. */
-function transpose4(v: Float32Array, shape: number[], perm: number[]): Float32Array {
-  const strides = [shape[1]! * shape[2]! * shape[3]!, shape[2]! * shape[3]!, shape[3]!, 1];
-  const [d0, d1, d2, d3] = perm.map((p) => shape[p]!) as [number, number, number, number];
-  const [s0, s1, s2, s3] = perm.map((p) => strides[p]!) as [number, number, number, number];
-  const out = new Float32Array(v.length);
-  let o = 0;
-  for (let a = 0; a < d0; a++) for (let b = 0; b < d1; b++) for (let c = 0; c < d2; c++) for (let d = 0; d < d3; d++) {
-    out[o++] = v[a * s0 + b * s1 + c * s2 + d * s3]!;
-  }
-  return out;
-}
-
-/** Keras conv kernel [kh, kw, in, out] to ONNX's [out, in, kh, kw]. */
-const kernelToOihw = (k: Float32Array, shape: number[]): Float32Array => transpose4(k, shape, [3, 2, 0, 1]);
 
 class Converter {
   private readonly b: GraphBuilder;
@@ -286,8 +253,8 @@ class Converter {
     const strides = cfg.pair('strides', [1, 1]);
     const dilations = cfg.pair('dilation_rate', [1, 1]);
     const padding = cfg.str('padding', 'valid');
-    const [oh, top, bottom] = window(h, kh, strides[0], dilations[0], padding, cfg);
-    const [ow, left, right] = window(w, kw, strides[1], dilations[1], padding, cfg);
+    const [oh, top, bottom] = tfWindow(h, kh, strides[0], dilations[0], padding, (msg) => cfg.fail(msg));
+    const [ow, left, right] = tfWindow(w, kw, strides[1], dilations[1], padding, (msg) => cfg.fail(msg));
     const inputs = [x.name, this.b.constFloat(`${cfg.layer.name}/${key}`, oihw, kernel)];
     if (bias) inputs.push(this.b.constFloat(`${cfg.layer.name}/bias`, [oihw[0]!], bias));
     const name = this.b.op('Conv', inputs, {
@@ -304,12 +271,12 @@ class Converter {
     return this.activation(cfg, y, cfg.str('activation', 'linear'));
   }
 
-  /** Depthwise kernel [kh, kw, in, mult] as a grouped conv: output channel c*mult+m reads input channel c. */
+  /** Depthwise kernel as a grouped conv (see depthwiseToOihw). */
   private depthwise(cfg: LayerConfig, x: Value, bias: Float32Array | undefined): Value {
     const [kh, kw] = cfg.pair('kernel_size');
     const channels = this.image(cfg, x)[2];
     const shape = [kh, kw, channels, cfg.num('depth_multiplier', 1)];
-    const kernel = transpose4(this.weight(cfg, 'depthwise_kernel', shape), shape, [2, 3, 0, 1]);
+    const kernel = depthwiseToOihw(this.weight(cfg, 'depthwise_kernel', shape), shape);
     const y = this.convolve(cfg, x, kernel, [channels * shape[3]!, 1, kh, kw], bias, channels, 'depthwise_kernel');
     return cfg.layer.className === 'DepthwiseConv2D' ? this.activation(cfg, y, cfg.str('activation', 'linear')) : y;
   }
@@ -419,8 +386,8 @@ class Converter {
     const size = cfg.pair('pool_size', [2, 2]);
     const strides = cfg.pair('strides', size);
     const padding = cfg.str('padding', 'valid');
-    const [oh, top, bottom] = window(h, size[0], strides[0], 1, padding, cfg);
-    const [ow, left, right] = window(w, size[1], strides[1], 1, padding, cfg);
+    const [oh, top, bottom] = tfWindow(h, size[0], strides[0], 1, padding, (msg) => cfg.fail(msg));
+    const [ow, left, right] = tfWindow(w, size[1], strides[1], 1, padding, (msg) => cfg.fail(msg));
     // AveragePool's default count_include_pad=0 matches TF, which averages over the real pixels only.
     const name = this.b.op(op, [x.name], { kernel_shape: size, strides, pads: [top, left, bottom, right] }, cfg.layer.name);
     return { name, shape: [oh, ow, c] };
