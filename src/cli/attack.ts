@@ -10,7 +10,7 @@ import { meanStd } from '../analysis/stats.js';
 import { UserError } from '../errors.js';
 import { DISTORTION_NORMS } from '../analysis/aggregate.js';
 import { emit, fmt, progress, table } from './output.js';
-import { intOption, modelOptions, setOption, threadsFlag, resizeFlag, labelsFlag, type ModelFlags } from './options.js';
+import { intOption, MODEL_ARGUMENT, modelOptions, setOption, threadsFlag, resizeFlag, labelsFlag, type ModelFlags } from './options.js';
 
 interface AttackFlags extends ModelFlags {
   data: string;
@@ -44,7 +44,7 @@ export function summarizeAttack(results: readonly AttackResult[]) {
 export function registerAttack(program: Command): void {
   program.command('attack')
     .description('attack correctly classified examples and report success rate and distortions')
-    .argument('<model>', 'path to an .onnx file, a TF.js model.json, or zoo:<name>')
+    .argument('<model>', MODEL_ARGUMENT)
     .requiredOption('--data <dataset>', 'image folder, synthetic, or cifar10:<dir>')
     .option('--attack <name>', `attack: ${Object.keys(ATTACKS).join(', ')}`)
     .option('--preset <name>', `named settings: ${Object.keys(PRESETS).join(', ')}`)

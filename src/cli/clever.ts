@@ -5,7 +5,7 @@ import { correctlyClassified } from '../data/correct-examples.js';
 import { clever, summarizeClever, CLEVER_DEFAULTS, type LpNorm } from '../metrics/clever.js';
 import { TARGET_KINDS, type TargetKind } from '../attacks/index.js';
 import { emit, fmt, progress, table } from './output.js';
-import { intOption, labelsFlag, modelOptions, positiveNumberOption, resizeFlag, threadsFlag, type ModelFlags } from './options.js';
+import { intOption, MODEL_ARGUMENT, labelsFlag, modelOptions, positiveNumberOption, resizeFlag, threadsFlag, type ModelFlags } from './options.js';
 
 function targetList(value: string): TargetKind[] {
   const kinds = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -16,7 +16,7 @@ function targetList(value: string): TargetKind[] {
 export function registerClever(program: Command): void {
   program.command('clever')
     .description('CLEVER robustness scores (Weng et al. 2018) of correctly classified examples')
-    .argument('<model>', 'path to an .onnx file, a TF.js model.json, or zoo:<name>')
+    .argument('<model>', MODEL_ARGUMENT)
     .requiredOption('--data <dataset>', 'image folder, synthetic, or cifar10:<dir>')
     .addOption(new Option('--norm <p>', 'perturbation norm').choices(['1', '2', 'inf']).default('2'))
     .option('--targets <list>', `comma-separated target kinds: ${TARGET_KINDS.join(', ')}`, targetList, ['top2', 'random', 'least-likely'] as TargetKind[])

@@ -7,18 +7,18 @@ import { loadExamples, toChannels } from '../data/dataset.js';
 import { alignLabels } from '../data/labels.js';
 import { argmax, softmaxRow, topK } from '../runtime/logits.js';
 import { emit, fmt, progress, table, type Progress } from './output.js';
-import { defaultModelDir, pullFile } from '../models/pull.js';
+import { defaultModelDir, pullFile, pullMember } from '../models/pull.js';
 import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { pullPaperModel } from '../study/presets/paper-models.js';
-import { intOption, labelsFlag, modelOptions, resizeFlag, threadsFlag, type ModelFlags } from './options.js';
+import { intOption, MODEL_ARGUMENT, labelsFlag, modelOptions, resizeFlag, threadsFlag, type ModelFlags } from './options.js';
 
 export function registerModels(program: Command): void {
   const models = program.command('models').description('inspect, run and evaluate classifiers');
 
   models.command('inspect')
     .description('print inputs, outputs, preprocessing, op histogram, parameter count and FLOPs per image')
-    .argument('<model>', 'path to an .onnx file, a TF.js model.json, or zoo:<name>')
+    .argument('<model>', MODEL_ARGUMENT)
     .option('--json', 'machine-readable output')
     .addOption(labelsFlag()).addOption(threadsFlag()).addOption(resizeFlag())
     .action(async (spec: string, o: ModelFlags & { json?: boolean }) => {
@@ -47,7 +47,7 @@ export function registerModels(program: Command): void {
 
   models.command('predict')
     .description('classify image files')
-    .argument('<model>', 'path to an .onnx file, a TF.js model.json, or zoo:<name>')
+    .argument('<model>', MODEL_ARGUMENT)
     .argument('<image...>', 'image files (JPEG, PNG, WebP, ...)')
     .option('--top <k>', 'classes to list per image', intOption, 5)
     .option('--json', 'machine-readable output')
@@ -75,16 +75,17 @@ export function registerModels(program: Command): void {
 
   models.command('pull')
     .description('download a model file and verify its sha256; a paper model name also writes its manifest')
-    .argument('<url-or-name>', 'http(s) URL of an .onnx file or a TF.js model.json, or a paper model name (e.g. vgg_16)')
+    .argument('<url-or-name>', 'http(s) URL of an .onnx file, a TF.js model.json, a frozen TensorFlow graph (.pb) or a .tar.gz holding one, or a paper model name (e.g. vgg_16)')
     .option('--sha256 <hex>', 'expected sha256 of a URL; the file is kept only if it matches (paper models carry theirs)')
+    .option('--member <path>', 'the URL is a .tar.gz/.tgz archive: extract this file from it (the archive is kept beside it)')
     .option('--out <file>', 'where to save it (default: the model cache, named after the URL or as the paper preset expects)')
     .option('--mirror <url>', 'for paper models: fetch <mirror>/<file> instead of the publisher\'s URL (default: $ROBUSTSCOPE_MODEL_MIRROR)')
     .option('--json', 'machine-readable output')
-    .action(async (spec: string, o: { sha256?: string; out?: string; mirror?: string; json?: boolean }) => {
+    .action(async (spec: string, o: { sha256?: string; member?: string; out?: string; mirror?: string; json?: boolean }) => {
       let bar: Progress | undefined;
       const onProgress = (got: number, total: number | undefined) => { if (total) (bar ??= progress('pull', total)).update(got); };
       if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
-        if (o.sha256) throw new UserError('--sha256 applies to URLs; a paper model is checked against its own sha256');
+        if (o.sha256 || o.member) throw new UserError('--sha256 and --member apply to URLs; a paper model carries its own');
         const r = await pullPaperModel(spec, { dest: o.out, mirror: o.mirror, onProgress });
         bar?.stop();
         const { model: m, labels, ...pulled } = r;
@@ -96,16 +97,16 @@ export function registerModels(program: Command): void {
         ].join('\n'));
         return;
       }
-      const name = basename(new URL(spec).pathname) || 'model.onnx';
+      const name = basename(o.member ?? new URL(spec).pathname) || 'model.onnx';
       const dest = o.out ?? join(defaultModelDir(), name);
-      const r = await pullFile(spec, dest, { sha256: o.sha256, onProgress });
+      const r = o.member ? await pullMember(spec, o.member, dest, { sha256: o.sha256, onProgress }) : await pullFile(spec, dest, { sha256: o.sha256, onProgress });
       bar?.stop();
       emit(!!o.json, r, () => `${r.downloaded ? 'downloaded' : 'already present'}: ${r.path} (${r.bytes} bytes, sha256 ${r.sha256})`);
     });
 
   models.command('eval')
     .description('top-1 and top-5 accuracy on a dataset')
-    .argument('<model>', 'path to an .onnx file, a TF.js model.json, or zoo:<name>')
+    .argument('<model>', MODEL_ARGUMENT)
     .requiredOption('--data <dataset>', 'image folder, synthetic, or cifar10:<dir>')
     .option('--limit <n>', 'evaluate the first n examples', intOption)
     .option('--batch <b>', 'examples per batch', intOption, 32)

@@ -28,19 +28,27 @@ export interface ModelSource {
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-/** Reads a model by its name: a path to an .onnx file or to a TF.js model.json. */
+/** Reads a model by its name: a path to an .onnx file, a TF.js model.json or a frozen TensorFlow GraphDef (.pb). */
 export async function readModelSource(spec: string, override: ManifestInput = {}): Promise<ModelSource> {
   if (spec.startsWith('zoo:')) return readZooModel(spec.slice(4), override);
+  const found = manifestFor(spec);
+  const manifest = parseManifest({ ...(found.path ? JSON.parse(readFileSync(found.path, 'utf8')) : {}), ...override }, found.path ?? spec);
   let model: Model;
   let hash: string;
-  if (/\.onnx$/i.test(spec)) {
+  if (/\.(onnx|pb)$/i.test(spec)) {
     let bytes: Buffer;
     try {
       bytes = readFileSync(spec);
     } catch (err) {
       throw new UserError(`${spec}: cannot read model file (${messageOf(err)})`);
     }
-    model = decodeModel(bytes, spec);
+    if (/\.pb$/i.test(spec)) {
+      // Loaded on demand: most runs never touch a TensorFlow graph.
+      const { convertTfGraphDef } = await import('./importers/tf-graphdef.js');
+      model = convertTfGraphDef(bytes, spec, { output: manifest.tfOutput });
+    } else {
+      model = decodeModel(bytes, spec);
+    }
     hash = sha256(bytes);
   } else if (/\.json$/i.test(spec)) {
     // Loaded on demand: most runs never touch a TF.js model.
@@ -48,11 +56,9 @@ export async function readModelSource(spec: string, override: ManifestInput = {}
     model = await importTfjsLayers(spec);
     hash = sha256(encodeModel(model));
   } else {
-    throw new UserError(`${spec}: not a model name; expected a path to an .onnx file, a TF.js model.json, or zoo:<name>`);
+    throw new UserError(`${spec}: not a model name; expected a path to an .onnx file, a TF.js model.json, a frozen TensorFlow graph (.pb), or zoo:<name>`);
   }
   validateModel(model, spec);
-  const found = manifestFor(spec);
-  const manifest = parseManifest({ ...(found.path ? JSON.parse(readFileSync(found.path, 'utf8')) : {}), ...override }, found.path ?? spec);
   return { model, manifest, baseDir: dirname(found.path ?? spec), sha256: hash };
 }
 

@@ -30,9 +30,13 @@ export const ManifestSchema = z.object({
   outputs: z.enum(['auto', 'logits', 'probabilities']).default('auto'),
   /** Labels file (one per line, or JSON array) relative to the manifest, or the names themselves. */
   labels: z.union([z.string(), z.array(z.string())]).optional(),
-  /** Where `models pull` fetches the model from, with its sha256. */
+  /** Output node of a frozen TensorFlow graph (.pb) with several unread nodes (e.g. auxiliary logits). */
+  tfOutput: z.string().min(1).optional(),
+  /** Where `models pull` fetches the model from, with its sha256 (of the archive when `member` is set). */
   url: z.string().url().optional(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /** The model file's path inside the .tar.gz/.tgz archive at `url`. */
+  member: z.string().min(1).optional(),
 }).strict();
 
 export type Manifest = z.output<typeof ManifestSchema>;
@@ -51,7 +55,7 @@ export function parseManifest(value: unknown, source: string): Manifest {
 
 /** The manifest beside a model file: `<model>.manifest.json` (model.json → model.manifest.json). */
 export function sidecarManifestPath(modelPath: string): string {
-  return modelPath.replace(/\.(onnx|json)$/i, '') + '.manifest.json';
+  return modelPath.replace(/\.(onnx|json|pb)$/i, '') + '.manifest.json';
 }
 
 export function readManifestFile(path: string): Manifest {

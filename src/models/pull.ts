@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar';
 import { UserError, messageOf } from '../errors.js';
 import { parseManifest, sidecarManifestPath, type ManifestInput } from './manifest.js';
 
@@ -94,7 +95,10 @@ export interface ModelEntry {
   /** File name in the model directory. */
   file: string;
   url: string;
+  /** Of the file at `url` (the archive when `member` is set). */
   sha256: string;
+  /** Path of the model file inside the .tar.gz archive at `url`. */
+  member?: string;
   manifest: ManifestInput;
 }
 
@@ -115,19 +119,80 @@ export interface ModelPullResult extends PullResult {
   url: string;
   /** The sidecar manifest written beside the file. */
   manifest: string;
+  /** The verified archive the model was extracted from, kept beside it so that a repeated pull reuses it. */
+  archive?: string;
+}
+
+/** File name of the archive at `url`: the last segment of its path. */
+const archiveName = (url: string): string => decodeURIComponent(basename(new URL(url).pathname));
+
+/** A member path as tar lists it, without the leading './' some archives carry. */
+const memberPath = (path: string): string => path.replace(/^(\.\/)+/, '');
+
+/**
+ * Copies `member` out of the gzip-compressed tar `archive` to `dest`, atomically (through `dest.partial`).
+ * A missing member or a damaged archive is an error naming both.
+ */
+export async function extractMember(archive: string, member: string, dest: string): Promise<void> {
+  const partial = `${dest}.partial`;
+  const wanted = memberPath(member);
+  const seen: string[] = [];
+  let writing: Promise<void> | undefined;
+  try {
+    await tar.t({
+      file: archive,
+      strict: true,
+      onReadEntry: (entry) => {
+        seen.push(entry.path);
+        if (!writing && ['File', 'OldFile', 'ContiguousFile'].includes(entry.type) && memberPath(entry.path) === wanted) writing = pipeline(entry, createWriteStream(partial));
+        else entry.resume();
+      },
+    });
+    if (!writing) {
+      throw new UserError(`${archive}: has no member '${member}' (it holds ${seen.slice(0, 8).join(', ')}${seen.length > 8 ? ', ...' : ''})`);
+    }
+    await writing;
+    renameSync(partial, dest);
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`${archive}: cannot extract '${member}' (${messageOf(err)})`);
+  } finally {
+    rmSync(partial, { force: true });
+  }
+}
+
+/**
+ * Downloads the .tar.gz archive at `url` beside `dest` (as `archive`, by default its name in the URL),
+ * verifying its sha256, and extracts `member` to `dest`. The archive is kept, so a repeated pull with the
+ * same hash only extracts again.
+ */
+export async function pullMember(url: string, member: string, dest: string, opts: PullOptions = {}, archive = archiveName(url)): Promise<PullResult & { archive: string }> {
+  const pulled = await pullFile(url, join(dirname(dest), archive), opts);
+  await extractMember(pulled.path, member, dest);
+  return { ...pulled, path: dest, archive: pulled.path };
 }
 
 /**
  * Pulls a named model: downloads `entry.url` (or its mirror copy) to `<dir>/<file>`, verifying the sha256,
  * then writes `<file>.manifest.json` with the entry's manifest so the file loads with the right
- * preprocessing, input size, label offset and outputs. The manifest is validated before anything is fetched
- * and written atomically after the file is in place.
+ * preprocessing, input size, label offset and outputs. An entry with a `member` names an archive: it is
+ * downloaded and verified under its own name beside the model, and the member is extracted to `<file>`.
+ * The manifest is validated before anything is fetched and written atomically after the file is in place.
  */
 export async function pullModel(entry: ModelEntry, opts: ModelPullOptions = {}): Promise<ModelPullResult> {
   parseManifest(entry.manifest, `manifest of ${entry.file}`);
   const dest = opts.dest ?? join(opts.dir ?? defaultModelDir(), entry.file);
-  const url = sourceUrl(entry, opts.mirror);
-  const r = await pullFile(url, dest, { sha256: entry.sha256, idleTimeoutMs: opts.idleTimeoutMs, onProgress: opts.onProgress });
+  const download = { sha256: entry.sha256, idleTimeoutMs: opts.idleTimeoutMs, onProgress: opts.onProgress };
+  let r: PullResult & { archive?: string };
+  let url: string;
+  if (entry.member) {
+    const archive = archiveName(entry.url);
+    url = sourceUrl({ file: archive, url: entry.url }, opts.mirror);
+    r = await pullMember(url, entry.member, dest, download, archive);
+  } else {
+    url = sourceUrl(entry, opts.mirror);
+    r = await pullFile(url, dest, download);
+  }
   const manifest = sidecarManifestPath(dest);
   const tmp = `${manifest}.partial`;
   writeFileSync(tmp, `${JSON.stringify(entry.manifest, null, 2)}\n`);

@@ -37,9 +37,9 @@ function missingModel(entry: ModelEntry, i: number): string[] {
     return trained && existsSync(join(zooDir(), trained.file)) ? [] : [`models[${i}] ${entry.name}: not trained yet: robustscope zoo train --model ${name}`];
   }
   if (existsSync(entry.name)) return [];
-  const { url, sha256 } = entry.manifest ?? {};
+  const { url, sha256, member } = entry.manifest ?? {};
   const how = url
-    ? `get it with: robustscope models pull ${url}${sha256 ? ` --sha256 ${sha256}` : ''} --out ${entry.name}`
+    ? `get it with: robustscope models pull ${url}${sha256 ? ` --sha256 ${sha256}` : ''}${member ? ` --member ${member}` : ''} --out ${entry.name}`
     : 'no download URL is recorded for it yet: export the model to ONNX and save it there';
   return [`models[${i}] ${entry.name}: ${how}`];
 }

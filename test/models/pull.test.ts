@@ -100,7 +100,7 @@ async function cliAsync(args: string[], env: NodeJS.ProcessEnv = process.env): P
 const FAKE: PaperModel = {
   name: 'fake_net', family: 'fake', file: 'fake_net.onnx',
   inputSize: 28, classes: 1000, preprocess: { scale: 255, mean: [33], std: [78] }, outputs: 'logits',
-  url: 'https://publisher.invalid/fake_net.onnx', sha256: SHA, bytes: MODEL.length, source: 'test',
+  url: 'https://publisher.invalid/fake_net.onnx', sha256: SHA, bytes: MODEL.length, source: 'test', member: undefined, tfOutput: undefined,
   study: { inputSize: 28, classes: 1000, preprocess: { scale: 255, mean: [33], std: [78] } },
   note: 'a test entry',
 };
@@ -179,7 +179,7 @@ test('robustscope models pull <name> resolves paper models: unknown names, model
   assert.match(missing.stderr, new RegExp(`paper model '${none.name.replace('.', '\\.')}' has no public download`));
   const withSha = cli(['models', 'pull', 'vgg_16', '--sha256', SHA]);
   assert.equal(withSha.code, 2);
-  assert.match(withSha.stderr, /--sha256 applies to URLs/);
+  assert.match(withSha.stderr, /--sha256 and --member apply to URLs/);
 
   const { url, server } = await serve();
   try {

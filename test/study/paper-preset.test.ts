@@ -70,18 +70,21 @@ test('each preset model gets a manifest with its file\'s input size, label offse
     assert.equal(manifest.outputs, m.outputs === 'softmax' ? 'auto' : 'logits', m.name);
     assert.equal(manifest.url, m.url);
     assert.equal(manifest.sha256, m.sha256);
+    assert.equal(manifest.member, m.member);
+    assert.equal(manifest.tfOutput, m.tfOutput);
   }
   // The 1001-class models of the study keep their background offset whenever no other file replaces them.
   for (const m of PAPER_MODELS.filter((p) => !p.url && p.study.classes === 1001)) assert.equal(paperManifest(m).labelOffset, 1, m.name);
 });
 
-test('every download is https, pinned to a commit, with a 64-hex sha256, a size and the pointer it was read from', () => {
+test('every download is https with a 64-hex sha256 read from a pinned record: an LFS pointer (ONNX) or a recipe (TensorFlow releases)', () => {
   for (const m of PAPER_MODELS) {
     assert.ok(m.note.trim().length > 0, `${m.name}: a note says what the file is or what was searched`);
     if (m.url === undefined) {
       assert.equal(m.sha256, undefined, m.name);
       assert.equal(m.bytes, undefined, m.name);
       assert.equal(m.source, undefined, m.name);
+      assert.equal(m.member, undefined, m.name);
       // Without a public file the manifest states the study's facts.
       assert.equal(m.inputSize, m.study.inputSize, m.name);
       assert.equal(m.classes, m.study.classes, m.name);
@@ -90,6 +93,19 @@ test('every download is https, pinned to a commit, with a 64-hex sha256, a size 
     }
     assert.match(m.url, /^https:\/\//, m.name);
     assert.match(m.sha256 ?? '', /^[0-9a-f]{64}$/, m.name);
+    if (m.member) {
+      // A TensorFlow release: the study's own frozen graph in an archive whose hash a pinned record gives.
+      assert.match(m.url, /^https:\/\/storage\.googleapis\.com\/download\.tensorflow\.org\/models\/.+\.(tgz|tar\.gz)$/, m.name);
+      assert.match(m.source ?? '', /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}:.+$/, `${m.name}: source names repository, commit and path`);
+      assert.match(m.member, /\.pb$/, m.name);
+      assert.equal(m.file, `${m.name}.pb`);
+      assert.ok(m.tfOutput, `${m.name}: output node`);
+      assert.equal(m.outputs, 'softmax', m.name);
+      assert.deepEqual([m.inputSize, m.classes, m.preprocess], [m.study.inputSize, m.study.classes, m.study.preprocess], m.name);
+      assert.match(m.note, /^The study's network/, m.name);
+      continue;
+    }
+    assert.equal(m.tfOutput, undefined, m.name);
     assert.ok(Number.isInteger(m.bytes) && m.bytes! > 0, `${m.name}: size`);
     const source = /^onnx\/models@([0-9a-f]{40}):(.+\.onnx)$/.exec(m.source ?? '');
     assert.ok(source, `${m.name}: source names repository, commit and path`);

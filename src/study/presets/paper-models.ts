@@ -42,10 +42,17 @@ export interface PaperModel {
   outputs: 'logits' | 'softmax';
   url: string | undefined;
   sha256: string | undefined;
-  /** Size in bytes of the file at `url`. */
+  /** Size in bytes of the file at `url`, where the record gives it. */
   bytes: number | undefined;
-  /** Where sha256 and size were read: `owner/repo@commit:path` of the stored Git LFS pointer. */
+  /**
+   * Where sha256 and size were read, as `owner/repo@commit:path`: the stored Git LFS pointer of an ONNX
+   * Model Zoo file, or the build recipe / model list that pins a TensorFlow release.
+   */
   source: string | undefined;
+  /** For a TensorFlow release: the frozen graph's path inside the .tgz at `url` (`file` is then a .pb). */
+  member: string | undefined;
+  /** For a TensorFlow release: the graph's output node (the Softmax's consumer, not auxiliary heads). */
+  tfOutput: string | undefined;
   /** What the study ran (STUDY.md). */
   study: StudyFacts;
   /** How the public file differs from the study's network, or what was searched when there is none. */
@@ -91,13 +98,24 @@ const onnxZoo = (r: Release) => ({
   outputs: r.outputs,
 });
 
+/**
+ * A frozen TF-slim graph inside a TensorFlow release archive, whose sha256 a public build recipe or model
+ * list records (`record`, `owner/repo@commit:path`). It is the study's own network with the study's
+ * input size, classes and 2x-1 preprocessing; the graph ends in Softmax (removed by outputs "auto").
+ */
+interface TfRelease { url: string; sha256: string; bytes?: number; record: string; member: string; output: string }
+
+const tfRelease = (r: TfRelease) => ({
+  url: r.url, sha256: r.sha256, bytes: r.bytes, source: r.record, member: r.member, tfOutput: r.output, outputs: 'softmax' as const,
+});
+
 const model = (
   name: string, family: string, inputSize: number, classes: 1000 | 1001, preprocess: Preprocess,
-  release: ReturnType<typeof onnxZoo> | undefined, note: string,
+  release: ReturnType<typeof onnxZoo> | ReturnType<typeof tfRelease> | undefined, note: string,
 ): PaperModel => ({
-  name, family, file: `${name}.onnx`,
+  name, family, file: `${name}.${release && 'member' in release ? 'pb' : 'onnx'}`,
   inputSize, classes, preprocess, outputs: 'logits',
-  url: undefined, sha256: undefined, bytes: undefined, source: undefined,
+  url: undefined, sha256: undefined, bytes: undefined, source: undefined, member: undefined, tfOutput: undefined,
   ...release,
   study: { inputSize, classes, preprocess },
   note,
@@ -114,15 +132,21 @@ const TURNKEY =
   'weights were exported, and no accuracy is published for them; not used until someone checks one.';
 
 /**
- * A file of the study's own network published in a format robustscope cannot load yet (a TensorFlow frozen
- * GraphDef or checkpoint), whose sha256 a public record gives: the way to the exact network once a
- * TensorFlow importer exists. `record` is where the hash was read (`owner/repo@commit:path`).
+ * A checkpoint of the study's own network, whose sha256 a public record gives: not loadable (a checkpoint
+ * holds weights without the graph), but the way to the exact network. `record` is where the hash was read.
  */
 const tfLead = (format: string, url: string, sha256: string, record: string) =>
-  `Lead (not loadable: ${format}; robustscope imports ONNX and TF.js only): ${url} sha256 ${sha256} (recorded in ${record}).`;
+  `Lead (not loadable: ${format}; robustscope imports ONNX, TF.js and frozen TensorFlow graphs): ${url} sha256 ${sha256} (recorded in ${record}).`;
 const OMZ = 'openvinotoolkit/open_model_zoo';
 const RENESAS = 'renesas-rz/meta-renesas-ai@b381d2a5c9a1832790060ac6736e0aa3993b9010:meta-benchmark/recipes-benchmark/benchmark/benchmark.bb';
-const TFLITE_ZOO = 'https://storage.googleapis.com/download.tensorflow.org/models/tflite/model_zoo/upload_20180427';
+/** TensorFlow's download bucket (download.tensorflow.org is the same bucket over http). */
+const TF_MODELS = 'https://storage.googleapis.com/download.tensorflow.org/models';
+const TFLITE_ZOO = `${TF_MODELS}/tflite/model_zoo/upload_20180427`;
+/** The TF-slim graphs the TFLite model zoo converted, published beside the .tflite files. */
+const TFLITE_ZOO_NOTE = (net: string, top1: string) =>
+  `The study's network: TF-slim ${net} frozen into the TFLite model zoo's archive (its float .pb beside the .tflite; ` +
+  `the zoo lists ${top1}% top-1), with the study's 299x299 input, 1001 classes and 2x-1 preprocessing. The graph ` +
+  'takes a batch of 1; the importer generalises its batch-1 reshapes so it runs on any batch.';
 
 export const PAPER_MODELS: readonly PaperModel[] = [
   // onnx/models@6ab957a2fe61f34a76c670946f7cbd806d2cacca:vision/classification/alexnet/model/bvlcalexnet-12.onnx
@@ -188,20 +212,33 @@ export const PAPER_MODELS: readonly PaperModel[] = [
     tfLead('TF-slim checkpoint', 'http://download.tensorflow.org/models/inception_v2_2016_08_28.tar.gz',
       '3b9d269984402003d8330affc4e1463c0b4cfd536339ad12446a48d72477480a',
       `${OMZ}@c69dbb1ef7983fa7893919595031fe1926ab3eda:models/public/googlenet-v2-tf/model.yml`)),
-  model('inception_v3', 'inception', 299, 1001, INCEPTION, undefined,
-    'No usable public file. ' + TF_SLIM_SEARCHED + ' ' + TURNKEY.replace('%s', 'inception_v3_Opset17_timm') + ' ' +
-    tfLead('frozen GraphDef in tar.gz', 'https://storage.googleapis.com/download.tensorflow.org/models/inception_v3_2016_08_28_frozen.pb.tar.gz',
-      '7045b72a954af4dce36346f478610acdccbf149168fa25c78e54e32f0c723d6d',
-      `${OMZ}@00a4830eb152f9791749f282e7b076040e962ab0:models/public/googlenet-v3/model.yml, and ${RENESAS}`)),
-  model('inception_v4', 'inception', 299, 1001, INCEPTION, undefined,
-    'No usable public file. ' + TF_SLIM_SEARCHED + ' ' + TURNKEY.replace('%s', 'inception_v4_Opset17_timm') + ' ' +
-    tfLead('frozen GraphDef in tgz', `${TFLITE_ZOO}/inception_v4_2018_04_27.tgz`,
-      '305e45035c690f7a064b5babe27ea68a4e6da5819147c7c94319963c6f256467', RENESAS)),
-  model('inception_resnet_v2', 'inception', 299, 1001, INCEPTION, undefined,
-    'No usable public file. ' + TF_SLIM_SEARCHED + ' ' + TURNKEY.replace('%s', 'inception_resnet_v2_Opset17_timm') + ' ' +
-    tfLead('frozen GraphDef in tgz', `${TFLITE_ZOO}/inception_resnet_v2_2018_04_27.tgz`,
-      'fb16b93ff2b2bcda0da5cdfd25a8d5b8b74438943dae738db659bad0d3d48ff1',
-      `${OMZ}@e1b66ed187939b1df8f6359d7cac3e0f6ef856b4:models/public/inception-resnet-v2-tf/model.yml, and ${RENESAS}`)),
+  model('inception_v3', 'inception', 299, 1001, INCEPTION, tfRelease({
+    url: `${TF_MODELS}/inception_v3_2016_08_28_frozen.pb.tar.gz`,
+    sha256: '7045b72a954af4dce36346f478610acdccbf149168fa25c78e54e32f0c723d6d',
+    bytes: 88668554,
+    record: `${OMZ}@00a4830eb152f9791749f282e7b076040e962ab0:models/public/googlenet-v3/model.yml`,
+    member: 'inception_v3_2016_08_28_frozen.pb',
+    output: 'InceptionV3/Predictions/Reshape_1',
+  }), 'The study\'s network: the TF-slim inception_v3_2016_08_28 checkpoint frozen by TensorFlow (the label_image ' +
+    'example\'s graph; sha256 also in ' + RENESAS + '), with the study\'s 299x299 input, 1001 classes and 2x-1 ' +
+    'preprocessing. Its batch norms are unfused (Rsqrt/Mul/Sub on constants), folded at import; it takes a ' +
+    'batch of 1, generalised at import.'),
+  model('inception_v4', 'inception', 299, 1001, INCEPTION, tfRelease({
+    url: `${TFLITE_ZOO}/inception_v4_2018_04_27.tgz`,
+    sha256: '305e45035c690f7a064b5babe27ea68a4e6da5819147c7c94319963c6f256467',
+    record: RENESAS,
+    member: 'inception_v4.pb',
+    output: 'InceptionV4/Logits/Predictions',
+  }), TFLITE_ZOO_NOTE('inception_v4', '80.1')),
+  model('inception_resnet_v2', 'inception', 299, 1001, INCEPTION, tfRelease({
+    url: `${TFLITE_ZOO}/inception_resnet_v2_2018_04_27.tgz`,
+    sha256: 'fb16b93ff2b2bcda0da5cdfd25a8d5b8b74438943dae738db659bad0d3d48ff1',
+    bytes: 225882079,
+    record: `${OMZ}@e1b66ed187939b1df8f6359d7cac3e0f6ef856b4:models/public/inception-resnet-v2-tf/model.yml`,
+    member: 'inception_resnet_v2.pb',
+    output: 'InceptionResnetV2/Logits/Predictions',
+  }), TFLITE_ZOO_NOTE('inception_resnet_v2', '77.5') + ' The graph also computes the auxiliary logits ' +
+    '(InceptionResnetV2/AuxLogits), which is why the output node is named. sha256 also in ' + RENESAS + '.'),
 
   // onnx/models@b9a54e89508f101a1611cd64f4ef56b9cb62c7cf:vision/classification/resnet/model/resnet50-v2-7.onnx
   // (Git LFS pointer: oid sha256:1e80e8a7…, size 102442450)
@@ -231,10 +268,10 @@ export const PAPER_MODELS: readonly PaperModel[] = [
     inputSize: 224, classes: 1000, preprocess: IMAGENET_MEAN_STD, outputs: 'logits',
   }), resnetNote(152, '78.20')),
 
-  model('mobilenet_v1_0.25', 'mobilenet', 224, 1001, INCEPTION, undefined,
-    mobilenetNote('0.25', 'eee166d4d1de004e2ee5de19a4f5045574d764ef59569dc284545f805a295074')),
-  model('mobilenet_v1_0.50', 'mobilenet', 224, 1001, INCEPTION, undefined,
-    mobilenetNote('0.50', '0eb9be8d18dcf9466a2a2d2157e71c83cd70dc168255d76d72bfe965318db725')),
+  model('mobilenet_v1_0.25', 'mobilenet', 224, 1001, INCEPTION,
+    mobilenetRelease('0.25', 'eee166d4d1de004e2ee5de19a4f5045574d764ef59569dc284545f805a295074'), mobilenetNote('0.25')),
+  model('mobilenet_v1_0.50', 'mobilenet', 224, 1001, INCEPTION,
+    mobilenetRelease('0.5', '0eb9be8d18dcf9466a2a2d2157e71c83cd70dc168255d76d72bfe965318db725'), mobilenetNote('0.50')),
   // onnx/models@13fcb614fdedcc09864c0691c080ccf82ca3b85b:vision/classification/mobilenet/model/mobilenetv2-7.onnx
   // (Git LFS pointer: oid sha256:c1c51358…, size 14246826)
   model('mobilenet_v1_1.0', 'mobilenet', 224, 1001, INCEPTION, onnxZoo({
@@ -245,8 +282,9 @@ export const PAPER_MODELS: readonly PaperModel[] = [
     inputSize: 224, classes: 1000, preprocess: IMAGENET_MEAN_STD, outputs: 'logits',
   }), 'CLOSEST, NOT THE SAME NETWORK: ONNX Model Zoo MobileNet v2 1.0 (MXNet Gluon, zoo top-1 70.94%) stands in ' +
     'for TF-slim MobileNet v1 1.0 (the zoo has no v1): different architecture (inverted residuals) and weights, ' +
-    '1000 classes (labelOffset 0), RGB ImageNet mean/std preprocessing instead of 2x-1. Not used for the 0.25 ' +
-    'and 0.50 widths, which stay without a file.'),
+    '1000 classes (labelOffset 0), RGB ImageNet mean/std preprocessing instead of 2x-1. TF-slim\'s own 1.0 release ' +
+    `(${TF_MODELS}/mobilenet_v1_2018_02_22/mobilenet_v1_1.0_224.tgz, the one the 0.25 and 0.50 entries use) has no ` +
+    'sha256 in any record searched.'),
 
   // onnx/models@4c46cd00fbdb7cd30b6c1c17ab54f2e1f4f7b177:validated/vision/classification/densenet-121/model/densenet-12.onnx
   // (Git LFS pointer: oid sha256:0294e7e8…, size 32726877)
@@ -280,14 +318,21 @@ function resnetNote(depth: number, top1: string): string {
     '1000 classes (labelOffset 0), RGB ImageNet mean/std preprocessing instead of 2x-1.';
 }
 
-function mobilenetNote(width: string, sha256: string): string {
-  return `No usable public file. The ONNX Model Zoo has only MobileNet v2 1.0 (used for mobilenet_v1_1.0, not for ` +
-    `width ${width}). tfjs-models serves a Keras MobileNet v1 ${width} as a TF.js layers model ` +
-    `(storage.googleapis.com/tfjs-models/tfjs/mobilenet_v1_${width}_224/model.json plus weight shards), but no ` +
-    'repository records hashes for it and it is several files. ' + TF_SLIM_SEARCHED + ' ' +
-    tfLead('TF-slim checkpoint and frozen GraphDef in tgz',
-      // The TensorFlow release names the 0.50 width '0.5'.
-      `http://download.tensorflow.org/models/mobilenet_v1_2018_02_22/mobilenet_v1_${width.replace(/0$/, '')}_224.tgz`, sha256, RENESAS);
+/** TF-slim's 2018_02_22 MobileNet v1 release at `width` (named '0.5', not '0.50'): checkpoint, .tflite and frozen graph. */
+function mobilenetRelease(width: string, sha256: string) {
+  return tfRelease({
+    url: `${TF_MODELS}/mobilenet_v1_2018_02_22/mobilenet_v1_${width}_224.tgz`,
+    sha256,
+    record: RENESAS,
+    member: `mobilenet_v1_${width}_224_frozen.pb`,
+    output: 'MobilenetV1/Predictions/Reshape_1',
+  });
+}
+
+function mobilenetNote(width: string): string {
+  return `The study's network: TF-slim MobileNet v1 ${width} at 224, the frozen graph of TF-slim's 2018_02_22 release ` +
+    '(the release the slim README links; the study does not say which release it used), with the study\'s ' +
+    '1001 classes and 2x-1 preprocessing.';
 }
 
 function densenetNote(depth: number, url: string, sha256: string, commit: string): string {
@@ -325,6 +370,8 @@ export function paperManifest(m: PaperModel): ManifestInput {
     labels: PAPER_LABELS.file,
     ...(m.url ? { url: m.url } : {}),
     ...(m.sha256 ? { sha256: m.sha256 } : {}),
+    ...(m.member ? { member: m.member } : {}),
+    ...(m.tfOutput ? { tfOutput: m.tfOutput } : {}),
   };
 }
 
@@ -350,7 +397,7 @@ export async function pullPaperModel(name: string, opts: PaperPullOptions = {}):
   const m = findPaperModel(name, table);
   if (!m) throw new UserError(`unknown paper model '${name}'; known: ${table.map((t) => t.name).join(', ')}`);
   if (!m.url || !m.sha256) throw new UserError(`paper model '${name}' has no public download: ${m.note}`);
-  const r = await pullModel({ file: m.file, url: m.url, sha256: m.sha256, manifest: paperManifest(m) }, opts);
+  const r = await pullModel({ file: m.file, url: m.url, sha256: m.sha256, member: m.member, manifest: paperManifest(m) }, opts);
   const list = opts.labels ?? PAPER_LABELS;
   const labels = await pullFile(sourceUrl(list, opts.mirror), join(dirname(r.path), list.file), { sha256: list.sha256, idleTimeoutMs: opts.idleTimeoutMs });
   return { ...r, model: m, labels };
