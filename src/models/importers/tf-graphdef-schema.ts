@@ -39,10 +39,9 @@ export const GraphDefProto = root.lookupType('tensorflow.GraphDef');
 /** TensorFlow DataType codes (types.proto) that classifier graphs use. */
 export enum TfType { FLOAT = 1, DOUBLE = 2, INT32 = 3, UINT8 = 4, INT64 = 9, BOOL = 10 }
 
-export interface TfShape { dims: number[] | undefined }
 export interface TfTensor { dtype: number; dims: number[]; values: Float32Array | number[] }
-export type TfAttr =
-  | { s?: Uint8Array; i?: unknown; f?: number; b?: boolean; type?: number; shape?: TfShapeMsg; tensor?: TfTensorMsg; list?: TfListMsg };
+/** An attribute value as protobufjs decodes it: one of the fields is set. */
+export interface TfAttr { s?: Uint8Array; i?: unknown; f?: number; b?: boolean; type?: number; shape?: TfShapeMsg; tensor?: TfTensorMsg; list?: TfListMsg }
 export interface TfShapeMsg { dim?: { size?: unknown }[]; unknown_rank?: boolean }
 export interface TfListMsg { s?: Uint8Array[]; i?: unknown[]; f?: number[]; b?: boolean[]; type?: number[]; shape?: TfShapeMsg[] }
 export interface TfTensorMsg {

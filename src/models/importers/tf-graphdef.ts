@@ -310,7 +310,7 @@ class Converter {
 
   /** Name of an operand for an op whose result has rank `rank` (constants and lower ranks broadcast NHWC-wise). */
   private operand(v: Value, rank: number): string {
-    if (v.kind === 'float') return this.floatInit(v, v.dims.length > rank ? v.dims.length : rank === 4 ? 4 : v.dims.length);
+    if (v.kind === 'float') return this.floatInit(v, rank === 4 ? 4 : v.dims.length);
     if (v.kind === 'int') return this.fail('an integer tensor cannot take part in float arithmetic');
     if (rank !== 4 || v.dims.length === 4) return v.name;
     const lifted = this.b.op('Reshape', [v.name, this.b.constInt64('shape', [...new Array<number>(4 - v.dims.length).fill(1), ...v.dims.map((d) => d ?? -1)])]);
@@ -567,12 +567,8 @@ class Converter {
     const direct = rank !== 4 || keptOnnxOrder.every((a, i) => i === 0 || a > keptOnnxOrder[i - 1]!);
     const input = direct ? x.name : this.asNhwc(x);
     const onnxAxes = direct ? axes.map((a) => this.onnxAxis(a, rank)) : axes;
-    return this.fromNhwcOrDirect(this.b.op('Squeeze', [input, this.b.constInt64('axes', onnxAxes)]), dims);
-  }
-
-  /** Result of an op whose output rank is below 4 (its element order is TensorFlow's). */
-  private fromNhwcOrDirect(name: string, dims: (number | null)[]): Tensor {
-    return this.fromNhwc(name, dims);
+    // The result has rank below 4, so its element order is TensorFlow's either way.
+    return this.out(this.b.op('Squeeze', [input, this.b.constInt64('axes', onnxAxes)]), dims);
   }
 
   private reshape(ins: Value[]): Tensor {

@@ -272,19 +272,17 @@ export const PAPER_MODELS: readonly PaperModel[] = [
     mobilenetRelease('0.25', 'eee166d4d1de004e2ee5de19a4f5045574d764ef59569dc284545f805a295074'), mobilenetNote('0.25')),
   model('mobilenet_v1_0.50', 'mobilenet', 224, 1001, INCEPTION,
     mobilenetRelease('0.5', '0eb9be8d18dcf9466a2a2d2157e71c83cd70dc168255d76d72bfe965318db725'), mobilenetNote('0.50')),
-  // onnx/models@13fcb614fdedcc09864c0691c080ccf82ca3b85b:vision/classification/mobilenet/model/mobilenetv2-7.onnx
-  // (Git LFS pointer: oid sha256:c1c51358…, size 14246826)
-  model('mobilenet_v1_1.0', 'mobilenet', 224, 1001, INCEPTION, onnxZoo({
-    commit: '13fcb614fdedcc09864c0691c080ccf82ca3b85b',
-    path: 'vision/classification/mobilenet/model/mobilenetv2-7.onnx',
-    sha256: 'c1c513582d56afceff8516c73804e484c81c6a830712ab6d682253f4a3cd042f',
-    bytes: 14246826,
-    inputSize: 224, classes: 1000, preprocess: IMAGENET_MEAN_STD, outputs: 'logits',
-  }), 'CLOSEST, NOT THE SAME NETWORK: ONNX Model Zoo MobileNet v2 1.0 (MXNet Gluon, zoo top-1 70.94%) stands in ' +
-    'for TF-slim MobileNet v1 1.0 (the zoo has no v1): different architecture (inverted residuals) and weights, ' +
-    '1000 classes (labelOffset 0), RGB ImageNet mean/std preprocessing instead of 2x-1. TF-slim\'s own 1.0 release ' +
-    `(${TF_MODELS}/mobilenet_v1_2018_02_22/mobilenet_v1_1.0_224.tgz, the one the 0.25 and 0.50 entries use) has no ` +
-    'sha256 in any record searched.'),
+  model('mobilenet_v1_1.0', 'mobilenet', 224, 1001, INCEPTION, tfRelease({
+    url: `${TF_MODELS}/mobilenet_v1_2018_08_02/mobilenet_v1_1.0_224.tgz`,
+    sha256: '2fadeabb9968ec6833bee903900dda6e61b3947200535874ce2fe42a8493abc0',
+    bytes: 94321559,
+    record: `${OMZ}@00a4830eb152f9791749f282e7b076040e962ab0:models/public/mobilenet-v1-1.0-224-tf/model.yml`,
+    member: 'mobilenet_v1_1.0_224_frozen.pb',
+    output: 'MobilenetV1/Predictions/Reshape_1',
+  }), 'The study\'s network: TF-slim MobileNet v1 1.0 at 224, the frozen graph of TF-slim\'s 2018_08_02 release (the ' +
+    'one whose sha256 a record gives; the 0.25 and 0.50 entries use the 2018_02_22 release for the same reason), ' +
+    'with the study\'s 1001 classes and 2x-1 preprocessing (OpenVINO converts this file with mean 127.5, scale 127.5). ' +
+    'Replaces the ONNX Model Zoo MobileNet v2 that stood in for it before robustscope imported frozen graphs.'),
 
   // onnx/models@4c46cd00fbdb7cd30b6c1c17ab54f2e1f4f7b177:validated/vision/classification/densenet-121/model/densenet-12.onnx
   // (Git LFS pointer: oid sha256:0294e7e8…, size 32726877)
