@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Dataset } from '../data/dataset.js';
 import { loadDataset } from '../data/load-dataset.js';
 import { UserError, messageOf } from '../errors.js';
@@ -7,6 +7,7 @@ import { readZooManifest, zooDir } from '../models/zoo/catalog.js';
 import { ZOO_PREFIX, type ModelEntry, type StudyConfig } from './config-schema.js';
 import type { ItemRow } from './records.js';
 import { sampleItems } from './sampling.js';
+import { findPaperModel, PAPER_LABELS } from './presets/paper-models.js';
 
 /**
  * Everything about a config that needs the file system, checked before any work is done or any file
@@ -16,7 +17,8 @@ import { sampleItems } from './sampling.js';
 export async function preflight(config: StudyConfig): Promise<{ dataset: Dataset; items: ItemRow[] }> {
   const missing = config.models.flatMap((entry, i) => missingModel(entry, i));
   for (const [path, users] of missingLabelLists(config.models)) {
-    missing.push(`label list ${path} (of ${users.join(', ')}): not found; one class id per line, in logit order`);
+    const pulled = basename(path) === PAPER_LABELS.file ? ' (robustscope models pull <paper model> fetches it)' : '';
+    missing.push(`label list ${path} (of ${users.join(', ')}): not found; one class id per line, in logit order${pulled}`);
   }
   if (missing.length > 0) {
     throw new UserError(`${missing.length} file${missing.length === 1 ? '' : 's'} the study needs ${missing.length === 1 ? 'is' : 'are'} missing:\n  ${missing.join('\n  ')}`);
@@ -37,8 +39,12 @@ function missingModel(entry: ModelEntry, i: number): string[] {
     return trained && existsSync(join(zooDir(), trained.file)) ? [] : [`models[${i}] ${entry.name}: not trained yet: robustscope zoo train --model ${name}`];
   }
   if (existsSync(entry.name)) return [];
-  const { url, sha256, member } = entry.manifest ?? {};
-  const how = url
+  const { url, sha256, member, name } = entry.manifest ?? {};
+  // A paper model by its table name: the pull also writes its manifest and fetches the class list.
+  const paper = name === undefined ? undefined : findPaperModel(name);
+  const how = paper?.url && basename(entry.name) === paper.file
+    ? `get it with: robustscope models pull ${paper.name} --out ${entry.name}`
+    : url
     ? `get it with: robustscope models pull ${url}${sha256 ? ` --sha256 ${sha256}` : ''}${member ? ` --member ${member}` : ''} --out ${entry.name}`
     : 'no download URL is recorded for it yet: export the model to ONNX and save it there';
   return [`models[${i}] ${entry.name}: ${how}`];
