@@ -83,10 +83,13 @@ export function decodeTensor(t: TfTensorMsg, where: string): TfTensor {
   const count = dims.reduce((a, b) => a * b, 1);
   const content = t.tensor_content && t.tensor_content.length > 0 ? t.tensor_content : undefined;
   const view = content ? new DataView(content.buffer, content.byteOffset, content.byteLength) : undefined;
-  const fromBytes = (size: number, read: (at: number) => number): number[] => {
+  const checkSize = (size: number) => {
     if (content!.byteLength !== count * size) {
       throw new UserError(`${where}: constant of shape [${dims.join(',')}] holds ${content!.byteLength} bytes, expected ${count * size} (truncated or corrupt)`);
     }
+  };
+  const fromBytes = (size: number, read: (at: number) => number): number[] => {
+    checkSize(size);
     return Array.from({ length: count }, (_, k) => read(k * size));
   };
   const filled = (list: number[]): number[] => {
@@ -97,7 +100,12 @@ export function decodeTensor(t: TfTensorMsg, where: string): TfTensor {
   };
   switch (dtype) {
     case TfType.FLOAT:
-      return { dtype, dims, values: Float32Array.from(view ? fromBytes(4, (at) => view.getFloat32(at, true)) : filled(t.float_val ?? [])) };
+      if (content) {
+        // The bulk of a model: copied in one go into an aligned array (TensorFlow writes little-endian, as we run).
+        checkSize(4);
+        return { dtype, dims, values: new Float32Array(new Uint8Array(content).buffer, 0, count) };
+      }
+      return { dtype, dims, values: Float32Array.from(filled(t.float_val ?? [])) };
     case TfType.DOUBLE:
       return { dtype: TfType.FLOAT, dims, values: Float32Array.from(view ? fromBytes(8, (at) => view.getFloat64(at, true)) : filled(t.double_val ?? [])) };
     case TfType.INT32:
