@@ -18,13 +18,13 @@ const LABELS = readFileSync(fixture('labels', 'imagenet-synset.txt'));
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /**
- * A loopback server: /model.onnx and /fake_net.onnx serve the bytes, /vgg_16.onnx serves other bytes (a
+ * A loopback server: /model.onnx and /fake_net.onnx serve the bytes, /vgg_19.onnx serves other bytes (a
  * corrupt mirror copy), /imagenet-synsets.txt the class list, /stall sends half and then nothing, others 404.
  */
 async function serve(): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
     if (req.url === '/model.onnx' || req.url === '/fake_net.onnx') { res.setHeader('content-length', MODEL.length); res.end(MODEL); return; }
-    if (req.url === '/vgg_16.onnx') { res.end(MODEL.subarray(0, 5000)); return; }
+    if (req.url === '/vgg_19.onnx') { res.end(MODEL.subarray(0, 5000)); return; }
     if (req.url === '/imagenet-synsets.txt') { res.end(LABELS); return; }
     if (req.url === '/stall') { res.setHeader('content-length', MODEL.length); res.write(MODEL.subarray(0, 1000)); return; }
     res.statusCode = 404; res.end('missing');
@@ -100,7 +100,7 @@ async function cliAsync(args: string[], env: NodeJS.ProcessEnv = process.env): P
 const FAKE: PaperModel = {
   name: 'fake_net', family: 'fake', file: 'fake_net.onnx',
   inputSize: 28, classes: 1000, preprocess: { scale: 255, mean: [33], std: [78] }, outputs: 'logits',
-  url: 'https://publisher.invalid/fake_net.onnx', sha256: SHA, bytes: MODEL.length, source: 'test', member: undefined, tfOutput: undefined,
+  url: 'https://publisher.invalid/fake_net.onnx', sha256: SHA, bytes: MODEL.length, source: 'test', member: undefined, tfOutput: undefined, format: 'onnx',
   study: { inputSize: 28, classes: 1000, preprocess: { scale: 255, mean: [33], std: [78] } },
   note: 'a test entry',
 };
@@ -184,10 +184,10 @@ test('robustscope models pull <name> resolves paper models: unknown names, model
   const { url, server } = await serve();
   try {
     const dir = mkdtempSync(join(tmpdir(), 'rs-pull-'));
-    // The mirror's vgg_16.onnx is not the published file: the pull fails on the table's sha256 and leaves nothing.
-    const r = await cliAsync(['models', 'pull', 'vgg_16', '--json'], { ...process.env, ROBUSTSCOPE_CACHE: dir, ROBUSTSCOPE_MODEL_MIRROR: url });
+    // The mirror's vgg_19.onnx is not the published file: the pull fails on the table's sha256 and leaves nothing.
+    const r = await cliAsync(['models', 'pull', 'vgg_19', '--json'], { ...process.env, ROBUSTSCOPE_CACHE: dir, ROBUSTSCOPE_MODEL_MIRROR: url });
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, new RegExp(`${url}/vgg_16\\.onnx: sha256 mismatch \\(expected ${PAPER_MODELS.find((m) => m.name === 'vgg_16')!.sha256}`));
+    assert.match(r.stderr, new RegExp(`${url}/vgg_19\\.onnx: sha256 mismatch \\(expected ${PAPER_MODELS.find((m) => m.name === 'vgg_19')!.sha256}`));
     assert.deepEqual(readdirSync(dir), []);
   } finally {
     server.close();

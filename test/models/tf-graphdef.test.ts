@@ -131,6 +131,9 @@ describe('frozen GraphDef ops agree with TF.js', () => {
 
   test('Squeeze after a whole-map AvgPool, Pad then VALID conv, LRN, scaled residual', async (t) => {
     await agrees(t, [2, 4, 4, 3], (g, x) => g.op('Squeeze', 'sq', [g.op('AvgPool', 'gap', [x], { ...VALID, ...window(4, 1) })], { squeeze_dims: { ints: [1, 2] } }));
+    // A graph ending in a 1x1 map of scores (TF-slim VGG's fc8 BiasAdd) gives [N, classes].
+    const scores = await agrees(t, [2, 3, 3, 2], (g, x) => g.op('BiasAdd', 'fc8', [g.op('Conv2D', 'fc', [x, weights(g, 'w', [3, 3, 2, 5])], { ...VALID, ...strides(1) }), weights(g, 'b', [5])]));
+    assert.deepEqual(scores, [2, 5]);
     await agrees(t, [2, 4, 5, 2], (g, x) => {
       const padded = g.op('Pad', 'pad', [x, g.ints('paddings', [0, 0, 1, 2, 2, 0, 0, 0], [4, 2])], { Tpaddings: { type: TfType.INT32 } });
       return g.op('Conv2D', 'conv', [padded, weights(g, 'w', [3, 3, 2, 2])], { ...VALID, ...strides(1) });

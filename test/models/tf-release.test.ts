@@ -89,7 +89,7 @@ test('a TF-slim release (.tgz) pulls, imports and matches TF.js; its gradient ma
     name: 'slim_net', family: 'mobilenet', file: 'slim_net.pb', inputSize: SIZE, classes: CLASSES,
     preprocess: { scale: 2, mean: [1], std: [1] }, outputs: 'softmax',
     url: 'https://publisher.invalid/models/slim_net_2018.tgz', sha256: sha256(archive), bytes: archive.length,
-    source: 'test', member: 'slim_net_frozen.pb', tfOutput: 'Predictions/Reshape_1',
+    source: 'test', member: 'slim_net_frozen.pb', tfOutput: 'Predictions/Reshape_1', format: 'pb',
     study: { inputSize: SIZE, classes: CLASSES, preprocess: { scale: 2, mean: [1], std: [1] } }, note: 'a test release',
   };
   const { url, server } = await serve({ '/slim_net_2018.tgz': archive, [`/${PAPER_LABELS.file}`]: readFileSync(fixture('labels', 'imagenet-synset.txt')) });

@@ -59,7 +59,7 @@ test('the paper preset fails before any work, naming every missing model and how
     encoding: 'utf8', timeout: 60_000, env: { ...process.env, ROBUSTSCOPE_CACHE: join(cache, 'models') },
   });
   assert.equal(r.status, 2, r.stderr);
-  for (const name of ['alexnet.onnx', 'vgg_16.onnx', 'inception_v3.pb', 'nasnet_large.onnx', 'imagenet-synsets.txt']) assert.ok(r.stderr.includes(name), `${name} in: ${r.stderr}`);
+  for (const name of ['alexnet.onnx', 'vgg_16.pb', 'inception_v3.pb', 'nasnet_large.onnx', 'imagenet-synsets.txt']) assert.ok(r.stderr.includes(name), `${name} in: ${r.stderr}`);
   // A model with a release is pulled by its table name (which also writes its manifest and the class list).
   const models = join(cache, 'models');
   assert.ok(r.stderr.includes(`inception_v3.pb: get it with: robustscope models pull inception_v3 --out ${join(models, 'inception_v3.pb')}`), r.stderr);

@@ -93,19 +93,22 @@ test('every download is https with a 64-hex sha256 read from a pinned record: an
     }
     assert.match(m.url, /^https:\/\//, m.name);
     assert.match(m.sha256 ?? '', /^[0-9a-f]{64}$/, m.name);
-    if (m.member) {
-      // A TensorFlow release: the study's own frozen graph in an archive whose hash a pinned record gives.
-      assert.match(m.url, /^https:\/\/storage\.googleapis\.com\/download\.tensorflow\.org\/models\/.+\.(tgz|tar\.gz)$/, m.name);
+    if (m.format === 'pb') {
+      // A frozen TensorFlow graph of the study's own network, plain or in an archive, whose hash a pinned record gives.
       assert.match(m.source ?? '', /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}:.+$/, `${m.name}: source names repository, commit and path`);
-      assert.match(m.member, /\.pb$/, m.name);
       assert.equal(m.file, `${m.name}.pb`);
-      assert.ok(m.tfOutput, `${m.name}: output node`);
-      assert.equal(m.outputs, 'softmax', m.name);
+      if (m.member) {
+        assert.match(m.url, /\.(tgz|tar\.gz)$/, m.name);
+        assert.match(m.member, /\.pb$/, m.name);
+      } else {
+        assert.match(m.url, /\.pb$/, m.name);
+      }
       assert.deepEqual([m.inputSize, m.classes, m.preprocess], [m.study.inputSize, m.study.classes, m.study.preprocess], m.name);
       assert.match(m.note, /^The study's network/, m.name);
       continue;
     }
     assert.equal(m.tfOutput, undefined, m.name);
+    assert.equal(m.member, undefined, m.name);
     assert.ok(Number.isInteger(m.bytes) && m.bytes! > 0, `${m.name}: size`);
     const source = /^onnx\/models@([0-9a-f]{40}):(.+\.onnx)$/.exec(m.source ?? '');
     assert.ok(source, `${m.name}: source names repository, commit and path`);

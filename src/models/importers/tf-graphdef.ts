@@ -126,7 +126,7 @@ export function importTfGraphDef(path: string, opts: TfImportOptions = {}): Mode
 /**
  * Converts the binary GraphDef `bytes` into an opset-17 model whose input (named as the Placeholder) is
  * float32 [N, C, H, W] and whose output is the chosen node's value (its Softmax kept; the manifest's
- * outputs 'auto' removes it).
+ * outputs 'auto' removes it; a [N, 1, 1, classes] map flattened to [N, classes]).
  */
 export function convertTfGraphDef(bytes: Uint8Array, source: string, opts: TfImportOptions = {}): Model {
   return new Converter(decodeGraphDef(bytes, source), source).convert(opts.output);
@@ -164,8 +164,12 @@ class Converter {
     if (v.kind !== 'tensor') this.fail('the output does not depend on the input');
     const inputs = this.b.graph.inputs;
     if (inputs.length !== 1) throw new UserError(`${this.source}: the output depends on ${inputs.length} Placeholders; expected one image input`);
-    const name = v.dims.length === 4 ? this.asNhwc(v) : v.name;
-    this.b.graph.outputs.push({ name, elemType: DataType.FLOAT, shape: v.dims.map((d, i): Dim => d ?? (i === 0 ? 'N' : null)) });
+    // A 1x1 map of class scores (e.g. TF-slim VGG's fc8 before its squeeze) leaves as [N, classes]; other
+    // images leave in TensorFlow's NHWC order.
+    const scores = v.dims.length === 4 && v.dims[1] === 1 && v.dims[2] === 1;
+    const name = scores ? this.b.op('Flatten', [v.name], { axis: 1 }) : v.dims.length === 4 ? this.asNhwc(v) : v.name;
+    const dims = scores ? [v.dims[0]!, v.dims[3]!] : v.dims;
+    this.b.graph.outputs.push({ name, elemType: DataType.FLOAT, shape: dims.map((d, i): Dim => d ?? (i === 0 ? 'N' : null)) });
     return modelOf(this.b.graph, undefined, { 'robustscope.imported_from': 'tensorflow-graphdef' });
   }
 

@@ -49,9 +49,11 @@ export interface PaperModel {
    * Model Zoo file, or the build recipe / model list that pins a TensorFlow release.
    */
   source: string | undefined;
-  /** For a TensorFlow release: the frozen graph's path inside the .tgz at `url` (`file` is then a .pb). */
+  /** What `file` is: an ONNX model, or a frozen TensorFlow graph. */
+  format: 'onnx' | 'pb';
+  /** For a TensorFlow release archive: the frozen graph's path inside the .tgz at `url`. */
   member: string | undefined;
-  /** For a TensorFlow release: the graph's output node (the Softmax's consumer, not auxiliary heads). */
+  /** For a TensorFlow graph: its output node, where the record names it (not auxiliary heads). */
   tfOutput: string | undefined;
   /** What the study ran (STUDY.md). */
   study: StudyFacts;
@@ -99,32 +101,36 @@ const onnxZoo = (r: Release) => ({
 });
 
 /**
- * A frozen TF-slim graph inside a TensorFlow release archive, whose sha256 a public build recipe or model
- * list records (`record`, `owner/repo@commit:path`). It is the study's own network with the study's
- * input size, classes and 2x-1 preprocessing; the graph ends in Softmax (removed by outputs "auto").
+ * A frozen TF-slim graph, a plain .pb or inside a TensorFlow release archive (`member`), whose sha256 a
+ * public build recipe or model list records (`record`, `owner/repo@commit:path`). It is the study's own
+ * network with the study's input size, classes and preprocessing. `output` names the output node where the
+ * record does (else the graph's only unread node is taken); `outputs` says whether it ends in a Softmax.
  */
-interface TfRelease { url: string; sha256: string; bytes?: number; record: string; member: string; output: string }
+interface TfRelease {
+  url: string; sha256: string; bytes?: number; record: string; member?: string; output?: string; outputs?: PaperModel['outputs'];
+}
 
 const tfRelease = (r: TfRelease) => ({
-  url: r.url, sha256: r.sha256, bytes: r.bytes, source: r.record, member: r.member, tfOutput: r.output, outputs: 'softmax' as const,
+  url: r.url, sha256: r.sha256, bytes: r.bytes, source: r.record, member: r.member, tfOutput: r.output, outputs: r.outputs ?? 'softmax',
+  format: 'pb' as const,
 });
 
 const model = (
   name: string, family: string, inputSize: number, classes: 1000 | 1001, preprocess: Preprocess,
   release: ReturnType<typeof onnxZoo> | ReturnType<typeof tfRelease> | undefined, note: string,
 ): PaperModel => ({
-  name, family, file: `${name}.${release && 'member' in release ? 'pb' : 'onnx'}`,
-  inputSize, classes, preprocess, outputs: 'logits',
-  url: undefined, sha256: undefined, bytes: undefined, source: undefined, member: undefined, tfOutput: undefined,
+  name, family, inputSize, classes, preprocess, outputs: 'logits',
+  url: undefined, sha256: undefined, bytes: undefined, source: undefined, member: undefined, tfOutput: undefined, format: 'onnx',
   ...release,
+  file: `${name}.${release && 'format' in release ? release.format : 'onnx'}`,
   study: { inputSize, classes, preprocess },
   note,
 });
 
-/** What was searched for the TF-slim models without a usable public file. */
-const TF_SLIM_SEARCHED =
-  'Searched: ONNX Model Zoo (onnx/models: vision/, validated/, archive/), tfjs-models, OpenVINO Open Model Zoo. ' +
-  'The TF-slim checkpoints are published only as TensorFlow tarballs (no ONNX/TF.js file with a recorded hash).';
+/** What was searched for the models without a usable public file. */
+const SEARCHED =
+  'Searched: ONNX Model Zoo (onnx/models: vision/, validated/, archive/), tfjs-models, OpenVINO Open Model Zoo, ' +
+  'Xiaomi MACE models, Yocto recipes (renesas-rz/meta-renesas-ai), TensorFlow\'s WORKSPACE.';
 /** The only ONNX files of these architectures in onnx/models, and why they are not used. */
 const TURNKEY =
   'onnx/models holds TurnkeyML exports of timm/torch-hub models under Computer_Vision/ (e.g. %s), but their ' +
@@ -138,6 +144,10 @@ const TURNKEY =
 const tfLead = (format: string, url: string, sha256: string, record: string) =>
   `Lead (not loadable: ${format}; robustscope imports ONNX, TF.js and frozen TensorFlow graphs): ${url} sha256 ${sha256} (recorded in ${record}).`;
 const OMZ = 'openvinotoolkit/open_model_zoo';
+/** Xiaomi's MACE model zoo: frozen TF-slim graphs it benchmarks, with their sha256 in each model's yml. */
+const MACE = 'XiaoMi/mace-models@001432b2695bdadc2c462c9f731c0ce4729e99c3';
+/** Frozen graphs OpenVINO made from TF-slim checkpoints (its 2019-2020 model lists record their sha256). */
+const OPENCV_MODELS = 'https://download.01.org/opencv/public_models';
 const RENESAS = 'renesas-rz/meta-renesas-ai@b381d2a5c9a1832790060ac6736e0aa3993b9010:meta-benchmark/recipes-benchmark/benchmark/benchmark.bb';
 /** TensorFlow's download bucket (download.tensorflow.org is the same bucket over http). */
 const TF_MODELS = 'https://storage.googleapis.com/download.tensorflow.org/models';
@@ -164,18 +174,16 @@ export const PAPER_MODELS: readonly PaperModel[] = [
     '(removed by outputs "auto"). Preprocessing is the study\'s; the zoo\'s reference evaluation (intel/neural-' +
     'compressor onnx_model_zoo/alexnet) uses BGR minus [103.939, 116.779, 123.68], within 0.4/255 of it.'),
 
-  // onnx/models@13fcb614fdedcc09864c0691c080ccf82ca3b85b:vision/classification/vgg/model/vgg16-7.onnx
-  // (Git LFS pointer: oid sha256:f20805a3…, size 553437328)
-  model('vgg_16', 'vgg', 224, 1000, VGG, onnxZoo({
-    commit: '13fcb614fdedcc09864c0691c080ccf82ca3b85b',
-    path: 'vision/classification/vgg/model/vgg16-7.onnx',
-    sha256: 'f20805a3ecccaa88647bbab4ad011ff2412a9838485ea844de0fcbce349820b9',
-    bytes: 553437328,
-    inputSize: 224, classes: 1000, preprocess: IMAGENET_MEAN_STD, outputs: 'logits',
-  }), 'CLOSEST, NOT THE SAME WEIGHTS: ONNX Model Zoo VGG-16 is MXNet Gluon\'s VGG-16 (trained with Gluon, zoo top-1 ' +
-    '72.62%), not the original Caffe VGG-16 that TF-slim vgg_16 was converted from; no ONNX of the Caffe VGG-16 was ' +
-    'found. Same architecture and input size; preprocessing per the zoo README (RGB, ImageNet mean/std) instead of ' +
-    'the study\'s mean subtraction.'),
+  model('vgg_16', 'vgg', 224, 1000, VGG, tfRelease({
+    url: 'https://cnbj1.fds.api.xiaomi.com/mace/miai-models/vgg16/vgg16.pb',
+    sha256: '1716fd6ced984efa9bd1b8a70fc4f543e2d0ab07e990d85a55142a58ccccd1bc',
+    record: `${MACE}:vgg16/vgg16-tensorflow-cpu.yml`,
+    output: 'vgg_16/fc8/BiasAdd',
+    outputs: 'logits',
+  }), 'The study\'s network: TF-slim vgg_16 as a frozen graph in Xiaomi\'s MACE model zoo (its README says the model ' +
+    'comes from the TF-slim pretrained models; which checkpoint file was frozen is not stated), with the study\'s ' +
+    '224x224 input, 1000 classes and mean subtraction. Its output is fc8\'s logits as a [1, 1, 1, 1000] map, ' +
+    'flattened at import. Replaces the ONNX Model Zoo\'s MXNet Gluon VGG-16 that stood in for it.'),
 
   // onnx/models@b9a54e89508f101a1611cd64f4ef56b9cb62c7cf:vision/classification/vgg/model/vgg19-caffe2-9.onnx
   // (Git LFS pointer: oid sha256:cfb97260…, size 574674712)
@@ -191,27 +199,25 @@ export const PAPER_MODELS: readonly PaperModel[] = [
     '123.68], as OpenVINO documents for the Caffe vgg19) is used, the study\'s mean subtraction in BGR order. ' +
     'Ends in a Softmax (removed by outputs "auto").'),
 
-  // onnx/models@434a86b19ca649875595e9a0c3e7539cc7947ba2:vision/classification/inception_and_googlenet/inception_v1/model/inception-v1-12.onnx
-  // (Git LFS pointer: oid sha256:814b31a6…, size 28021958)
-  model('inception_v1', 'inception', 224, 1001, INCEPTION, onnxZoo({
-    commit: '434a86b19ca649875595e9a0c3e7539cc7947ba2',
-    path: 'vision/classification/inception_and_googlenet/inception_v1/model/inception-v1-12.onnx',
-    sha256: '814b31a6316873bd03d2d808415ce1f40a7bf48ad88eab5ecc3cdc8dc6cf38ec',
-    bytes: 28021958,
-    inputSize: 224, classes: 1000, preprocess: CAFFE_BGR, outputs: 'softmax',
-  }), 'CLOSEST, NOT THE SAME WEIGHTS: ONNX Model Zoo Inception-v1 (Caffe2 inception_v1, "a reproduction of ' +
-    'GoogLeNet", opset 12, zoo top-1 67.23%), not TF-slim inception_v1: 1000 classes (no background, labelOffset ' +
-    '0) and Caffe preprocessing (BGR minus [103.939, 116.779, 123.68], as the zoo\'s reference evaluation in ' +
-    'intel/neural-compressor onnx_model_zoo/inception does) instead of 2x-1. Ends in a Softmax (removed by ' +
-    'outputs "auto").'),
-
-  model('inception_v2', 'inception', 224, 1001, INCEPTION, undefined,
-    'No usable public file. ONNX Model Zoo inception-v2-* (Caffe2 BN-Inception, 1000 classes) has no documented ' +
-    'preprocessing and users report ~0% accuracy with every tried one (onnx/models issues #86, #210, #622; ' +
-    'pytorch/glow#1306 dropped it for wrong results), so it is not used. ' + TF_SLIM_SEARCHED + ' ' +
-    tfLead('TF-slim checkpoint', 'http://download.tensorflow.org/models/inception_v2_2016_08_28.tar.gz',
-      '3b9d269984402003d8330affc4e1463c0b4cfd536339ad12446a48d72477480a',
-      `${OMZ}@c69dbb1ef7983fa7893919595031fe1926ab3eda:models/public/googlenet-v2-tf/model.yml`)),
+  model('inception_v1', 'inception', 224, 1001, INCEPTION, tfRelease({
+    url: `${OPENCV_MODELS}/012020/googlenet-v1-tf/inception_v1.frozen.pb`,
+    sha256: '5098978b1c82717bb4d1702b200d715f6e1e37121fdf51795ff5d8a228a26485',
+    bytes: 26735789,
+    record: `${OMZ}@1b2a21035a0d241df81048642faf8aa475e39f65:models/public/googlenet-v1-tf/model.yml`,
+    output: 'InceptionV1/Logits/Predictions/Softmax',
+  }), 'The study\'s network: TF-slim inception_v1 frozen by OpenVINO (googlenet-v1-tf, converted with mean 127.5 and ' +
+    'scale 127.5, i.e. 2x-1), with the study\'s 224x224 input and 1001 classes. Later Open Model Zoo versions ' +
+    'freeze the checkpoint inception_v1_2016_08_28.tar.gz themselves. Replaces the ONNX Model Zoo\'s Caffe2 ' +
+    'GoogLeNet reproduction that stood in for it.'),
+  model('inception_v2', 'inception', 224, 1001, INCEPTION, tfRelease({
+    url: `${OPENCV_MODELS}/042020/googlenet-v2-tf/inception_v2.frozen.pb`,
+    sha256: 'a2a044405ffd222150818e9dfd495dfcaf169bddca84c919aa825696e71b37a0',
+    bytes: 45039908,
+    record: `${OMZ}@e8e16a923d4d182c965481c70718175e5252d1bf:models/public/googlenet-v2-tf/model.yml`,
+    output: 'InceptionV2/Predictions/Softmax',
+  }), 'The study\'s network: TF-slim inception_v2 frozen by OpenVINO (googlenet-v2-tf, converted with mean 127.5 and ' +
+    'scale 127.5, i.e. 2x-1), with the study\'s 224x224 input and 1001 classes. (The ONNX Model Zoo\'s ' +
+    'inception-v2 is a Caffe2 BN-Inception with no working preprocessing: onnx/models issues #86, #210, #622.)'),
   model('inception_v3', 'inception', 299, 1001, INCEPTION, tfRelease({
     url: `${TF_MODELS}/inception_v3_2016_08_28_frozen.pb.tar.gz`,
     sha256: '7045b72a954af4dce36346f478610acdccbf149168fa25c78e54e32f0c723d6d',
@@ -240,24 +246,23 @@ export const PAPER_MODELS: readonly PaperModel[] = [
   }), TFLITE_ZOO_NOTE('inception_resnet_v2', '77.5') + ' The graph also computes the auxiliary logits ' +
     '(InceptionResnetV2/AuxLogits), which is why the output node is named. sha256 also in ' + RENESAS + '.'),
 
-  // onnx/models@b9a54e89508f101a1611cd64f4ef56b9cb62c7cf:vision/classification/resnet/model/resnet50-v2-7.onnx
-  // (Git LFS pointer: oid sha256:1e80e8a7…, size 102442450)
-  model('resnet_v2_50', 'resnet', 299, 1001, INCEPTION, onnxZoo({
-    commit: 'b9a54e89508f101a1611cd64f4ef56b9cb62c7cf',
-    path: 'vision/classification/resnet/model/resnet50-v2-7.onnx',
-    sha256: '1e80e8a7c8eec8e8b20c440d7dd7f2f8590779c7c2859dc4514870dc463845d3',
-    bytes: 102442450,
-    inputSize: 224, classes: 1000, preprocess: IMAGENET_MEAN_STD, outputs: 'logits',
-  }), resnetNote(50, '75.81')),
-  // onnx/models@96d633069ed74096408061accc3b728672802890:vision/classification/resnet/model/resnet101-v2-7.onnx
-  // (Git LFS pointer: oid sha256:b610c141…, size 178682299)
-  model('resnet_v2_101', 'resnet', 299, 1001, INCEPTION, onnxZoo({
-    commit: '96d633069ed74096408061accc3b728672802890',
-    path: 'vision/classification/resnet/model/resnet101-v2-7.onnx',
-    sha256: 'b610c141f3b26bf8324dcbd13532779cceedffac5213dbcc3ad0047b489ce304',
-    bytes: 178682299,
-    inputSize: 224, classes: 1000, preprocess: IMAGENET_MEAN_STD, outputs: 'logits',
-  }), resnetNote(101, '77.42')),
+  model('resnet_v2_50', 'resnet', 299, 1001, INCEPTION, tfRelease({
+    url: 'https://cnbj1.fds.api.xiaomi.com/mace/miai-models/resnet-v2-50/resnet-v2-50.pb',
+    sha256: '713c1a5cbe23d8113f4c013107c8296210b24720b365799023e033c1aa4f9360',
+    record: `${MACE}:resnet-v2-50/resnet-v2-50.yml`,
+    output: 'resnet_v2_50/predictions/Reshape_1',
+  }), 'The study\'s network: TF-slim resnet_v2_50 (its node names; input [1, 299, 299, 3], output [1, 1001]) as a frozen ' +
+    'graph in Xiaomi\'s MACE model zoo, which does not state the checkpoint file it froze. Replaces the ONNX Model ' +
+    'Zoo\'s MXNet Gluon ResNet-50 v2 that stood in for it.'),
+  model('resnet_v2_101', 'resnet', 299, 1001, INCEPTION, tfRelease({
+    url: `${TF_MODELS}/tflite_11_05_08/resnet_v2_101.tgz`,
+    sha256: 'c624931eed69e4a6c5d7b67e76d0303f6d868cefc4c9f5108619c1fc1ce2eb89',
+    record: RENESAS,
+    member: 'resnet_v2_101_299_frozen.pb',
+  }), 'The study\'s network: TF-slim resnet_v2_101 at 299 as converted for TFLite\'s hosted models (the archive holds ' +
+    'resnet_v2_101_299.tflite, which the recipe installs, beside the frozen graph). The frozen graph\'s file name ' +
+    'follows TensorFlow\'s <name>_frozen.pb convention and its output node is not recorded, so the graph\'s only ' +
+    'unread node is taken; a pull that finds another name lists the archive\'s files.'),
   // onnx/models@652f4e4af7975c8e7a505c4b6e0f8ac72d8260ea:vision/classification/resnet/model/resnet152-v2-7.onnx
   // (Git LFS pointer: oid sha256:40fb3f6d…, size 241503848)
   model('resnet_v2_152', 'resnet', 299, 1001, INCEPTION, onnxZoo({
@@ -272,17 +277,9 @@ export const PAPER_MODELS: readonly PaperModel[] = [
     mobilenetRelease('0.25', 'eee166d4d1de004e2ee5de19a4f5045574d764ef59569dc284545f805a295074'), mobilenetNote('0.25')),
   model('mobilenet_v1_0.50', 'mobilenet', 224, 1001, INCEPTION,
     mobilenetRelease('0.5', '0eb9be8d18dcf9466a2a2d2157e71c83cd70dc168255d76d72bfe965318db725'), mobilenetNote('0.50')),
-  model('mobilenet_v1_1.0', 'mobilenet', 224, 1001, INCEPTION, tfRelease({
-    url: `${TF_MODELS}/mobilenet_v1_2018_08_02/mobilenet_v1_1.0_224.tgz`,
-    sha256: '2fadeabb9968ec6833bee903900dda6e61b3947200535874ce2fe42a8493abc0',
-    bytes: 94321559,
-    record: `${OMZ}@00a4830eb152f9791749f282e7b076040e962ab0:models/public/mobilenet-v1-1.0-224-tf/model.yml`,
-    member: 'mobilenet_v1_1.0_224_frozen.pb',
-    output: 'MobilenetV1/Predictions/Reshape_1',
-  }), 'The study\'s network: TF-slim MobileNet v1 1.0 at 224, the frozen graph of TF-slim\'s 2018_08_02 release (the ' +
-    'one whose sha256 a record gives; the 0.25 and 0.50 entries use the 2018_02_22 release for the same reason), ' +
-    'with the study\'s 1001 classes and 2x-1 preprocessing (OpenVINO converts this file with mean 127.5, scale 127.5). ' +
-    'Replaces the ONNX Model Zoo MobileNet v2 that stood in for it before robustscope imported frozen graphs.'),
+  model('mobilenet_v1_1.0', 'mobilenet', 224, 1001, INCEPTION,
+    mobilenetRelease('1.0', '1ccb74dbd9c5f7aea879120614e91617db9534bdfaa53dfea54b7c14162e126b'), mobilenetNote('1.0') +
+    ' Replaces the ONNX Model Zoo MobileNet v2 that stood in for it.'),
 
   // onnx/models@4c46cd00fbdb7cd30b6c1c17ab54f2e1f4f7b177:validated/vision/classification/densenet-121/model/densenet-12.onnx
   // (Git LFS pointer: oid sha256:0294e7e8…, size 32726877)
@@ -305,9 +302,10 @@ export const PAPER_MODELS: readonly PaperModel[] = [
     'https://storage.openvinotoolkit.org/repositories/open_model_zoo/public/2021.4/densenet-161-tf/tf-densenet161.tar.gz',
     'f4745258b9fe2f234711a70e4192368f169bf0c1956087a210b08270dbe96ca7', '74d4d885160154a75a9a6db53281eacb8dcf33ca')),
   model('nasnet_large', 'nasnet', 331, 1001, INCEPTION, undefined,
-    'No usable public file. ' + TF_SLIM_SEARCHED + ' ' + TURNKEY.replace('%s', 'nasnetalarge_Opset17_timm') + ' ' +
-    `The TensorFlow releases (nasnet-a_large_04_10_2017.tar.gz, ${TFLITE_ZOO}/nasnet_large_2018_04_27.tgz) have no ` +
-    'sha256 in any record searched (Open Model Zoo has no NASNet).'),
+    'No usable public file. ' + SEARCHED + ' ' + TURNKEY.replace('%s', 'nasnetalarge_Opset17_timm') + ' ' +
+    `${TFLITE_ZOO}/nasnet_large_2018_04_27.tgz holds a frozen graph (nasnet_large.pb, input 331x331) that robustscope ` +
+    'would load, but no record searched gives its sha256 (recipes pin only nasnet_mobile; Open Model Zoo has no ' +
+    'NASNet); nasnet-a_large_04_10_2017.tar.gz is a checkpoint.'),
 ];
 
 function resnetNote(depth: number, top1: string): string {
