@@ -7,11 +7,17 @@ import { loadExamples, toChannels } from '../data/dataset.js';
 import { alignLabels } from '../data/labels.js';
 import { argmax, softmaxRow, topK } from '../runtime/logits.js';
 import { emit, fmt, progress, table, type Progress } from './output.js';
-import { defaultModelDir, pullFile, pullMember } from '../models/pull.js';
+import { defaultModelDir, pullFile, pullMember, type PullResult } from '../models/pull.js';
 import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { pullPaperModel } from '../study/presets/paper-models.js';
 import { intOption, MODEL_ARGUMENT, labelsFlag, modelOptions, resizeFlag, threadsFlag, type ModelFlags } from './options.js';
+
+/** What a pull did: the file fetched (or found), and the model extracted from it when it was an archive. */
+function pulledLines(r: PullResult & { archive?: string }): string[] {
+  const line = (path: string) => `${r.downloaded ? 'downloaded' : 'already present'}: ${path} (${r.bytes} bytes, sha256 ${r.sha256})`;
+  return r.archive ? [line(r.archive), `extracted: ${r.path}`] : [line(r.path)];
+}
 
 export function registerModels(program: Command): void {
   const models = program.command('models').description('inspect, run and evaluate classifiers');
@@ -90,7 +96,7 @@ export function registerModels(program: Command): void {
         bar?.stop();
         const { model: m, labels, ...pulled } = r;
         emit(!!o.json, { name: m.name, ...pulled, labels, note: m.note }, () => [
-          `${r.downloaded ? 'downloaded' : 'already present'}: ${r.path} (${r.bytes} bytes, sha256 ${r.sha256})`,
+          ...pulledLines(r),
           `manifest: ${r.manifest}`,
           `class list: ${labels.downloaded ? 'downloaded' : 'already present'}: ${labels.path} (sha256 ${labels.sha256})`,
           `about this file: ${m.note}`,
@@ -101,7 +107,7 @@ export function registerModels(program: Command): void {
       const dest = o.out ?? join(defaultModelDir(), name);
       const r = o.member ? await pullMember(spec, o.member, dest, { sha256: o.sha256, onProgress }) : await pullFile(spec, dest, { sha256: o.sha256, onProgress });
       bar?.stop();
-      emit(!!o.json, r, () => `${r.downloaded ? 'downloaded' : 'already present'}: ${r.path} (${r.bytes} bytes, sha256 ${r.sha256})`);
+      emit(!!o.json, r, () => pulledLines(r).join('\n'));
     });
 
   models.command('eval')
