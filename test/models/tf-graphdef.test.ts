@@ -146,6 +146,15 @@ describe('frozen GraphDef ops agree with TF.js', () => {
     });
   });
 
+  test('old-style Concat (axis first), MirrorPad REFLECT, and a computed per-channel vector broadcast over an image', async (t) => {
+    await agrees(t, [2, 3, 3, 2], (g, x) => g.op('Concat', 'cat', [g.ints('axis', [3], []), x, g.op('Relu', 'r', [x])], { N: { i: 2 } }));
+    await agrees(t, [2, 4, 4, 2], (g, x) => g.op('MirrorPad', 'mpad', [x, g.ints('paddings', [0, 0, 2, 1, 1, 2, 0, 0], [4, 2])], { mode: { s: 'REFLECT' }, Tpaddings: { type: TfType.INT32 } }));
+    await agrees(t, [2, 3, 3, 4], (g, x) => {
+      const perChannel = g.op('Mean', 'mean', [x, g.ints('axes', [0, 1, 2])], { keep_dims: { b: false } }); // [C], computed
+      return g.op('Mul', 'scaled', [x, perChannel]);
+    });
+  });
+
   test('a batch-1 graph (TFLite zoo style) runs at any batch size, example by example as TF.js does', async () => {
     const g = new TfGraph();
     const x = g.placeholder('input', [1, 4, 4, 2]);
