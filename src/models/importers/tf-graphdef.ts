@@ -55,6 +55,13 @@ const UNARY: Record<string, { onnx: string; f: (x: number) => number }> = {
   Exp: { onnx: 'Exp', f: Math.exp },
 };
 
+/** A node's data inputs as (node, output index); control inputs ('^name') only order execution. */
+const dataInputs = (n: TfNode): { name: string; index: number }[] =>
+  n.input.filter((i) => !i.startsWith('^')).map((ref) => {
+    const [name, index] = ref.split(':');
+    return { name: name!, index: Number(index ?? 0) };
+  });
+
 /** Ops that pass their first input through in inference. */
 const PASS_THROUGH = new Set(['Identity', 'StopGradient', 'Snapshot', 'PreventGradient', 'CheckNumerics', 'PlaceholderWithDefault', 'Cast']);
 
@@ -125,7 +132,7 @@ class Converter {
       return this.nodes.get(name) ?? (() => { throw new UserError(`${this.source}: the graph has no node '${name}'`); })();
     }
     const read = new Set<string>();
-    for (const n of this.nodes.values()) for (const i of n.input) if (!i.startsWith('^')) read.add(i.split(':')[0]!);
+    for (const n of this.nodes.values()) for (const i of dataInputs(n)) read.add(i.name);
     const sinks = [...this.nodes.values()].filter((n) => !read.has(n.name) && !['Const', 'NoOp', 'Placeholder'].includes(n.op));
     if (sinks.length !== 1) {
       throw new UserError(`${this.source}: cannot tell the output: ${sinks.length} nodes are unread (${sinks.slice(0, 8).map((n) => n.name).join(', ')}${sinks.length > 8 ? ', ...' : ''}); name one with the manifest field "tfOutput"`);
@@ -143,10 +150,10 @@ class Converter {
     while (stack.length) {
       const top = stack[stack.length - 1]!;
       const [n, k] = top;
-      const refs = n.input.filter((i) => !i.startsWith('^'));
+      const refs = dataInputs(n);
       if (k < refs.length) {
         top[1]++;
-        const dep = refs[k]!.split(':')[0]!;
+        const dep = refs[k]!.name;
         if (done.has(dep)) continue;
         this.node = n;
         const m = this.nodes.get(dep) ?? this.fail(`reads '${dep}', which the graph does not define`);
@@ -166,12 +173,7 @@ class Converter {
   // ------------------------------------------------------------------------------------- node access
 
   private inputs(n: TfNode): Value[] {
-    return n.input.filter((i) => !i.startsWith('^')).map((ref) => {
-      const [name, index] = ref.split(':');
-      const outs = this.values.get(name!)!;
-      const v = outs[Number(index ?? 0)];
-      return v ?? this.fail(`reads output ${index} of '${name}', which is not supported`);
-    });
+    return dataInputs(n).map(({ name, index }) => this.values.get(name)![index] ?? this.fail(`reads output ${index} of '${name}', which is not supported`));
   }
 
   private attr(key: string): TfAttr | undefined {
@@ -434,9 +436,10 @@ class Converter {
     this.nhwcOnly();
     const x = this.image(v);
     const k = this.spatial('ksize');
-    const win = this.window(x.dims, k, this.spatial('strides'), [1, 1]);
+    const s = this.spatial('strides');
+    const win = this.window(x.dims, k, s, [1, 1]);
     // TensorFlow's AvgPool divides by the pixels inside the image (ONNX's count_include_pad 0, the default).
-    const y = this.b.op(op, [x.name], { kernel_shape: k, strides: this.spatial('strides'), ...win.attrs });
+    const y = this.b.op(op, [x.name], { kernel_shape: k, strides: s, ...win.attrs });
     return this.out(y, [x.dims[0], win.dims[0]!, win.dims[1]!, x.dims[3]]);
   }
 
