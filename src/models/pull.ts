@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -137,6 +137,7 @@ export async function extractMember(archive: string, member: string, dest: strin
   const partial = `${dest}.partial`;
   const wanted = memberPath(member);
   const seen: string[] = [];
+  let out: WriteStream | undefined;
   let writing: Promise<void> | undefined;
   try {
     await tar.t({
@@ -144,8 +145,12 @@ export async function extractMember(archive: string, member: string, dest: strin
       strict: true,
       onReadEntry: (entry) => {
         seen.push(entry.path);
-        if (!writing && ['File', 'OldFile', 'ContiguousFile'].includes(entry.type) && memberPath(entry.path) === wanted) writing = pipeline(entry, createWriteStream(partial));
-        else entry.resume();
+        if (!out && ['File', 'OldFile', 'ContiguousFile'].includes(entry.type) && memberPath(entry.path) === wanted) {
+          out = createWriteStream(partial);
+          writing = pipeline(entry, out);
+        } else {
+          entry.resume();
+        }
       },
     });
     if (!writing) {
@@ -157,6 +162,10 @@ export async function extractMember(archive: string, member: string, dest: strin
     if (err instanceof UserError) throw err;
     throw new UserError(`${archive}: cannot extract '${member}' (${messageOf(err)})`);
   } finally {
+    // A damaged archive fails while the member is half written, and its entry never ends: close the file
+    // (a no-op after a complete write) and let the copy settle before removing it.
+    out?.destroy();
+    await writing?.catch(() => undefined);
     rmSync(partial, { force: true });
   }
 }
@@ -183,16 +192,12 @@ export async function pullModel(entry: ModelEntry, opts: ModelPullOptions = {}):
   parseManifest(entry.manifest, `manifest of ${entry.file}`);
   const dest = opts.dest ?? join(opts.dir ?? defaultModelDir(), entry.file);
   const download = { sha256: entry.sha256, idleTimeoutMs: opts.idleTimeoutMs, onProgress: opts.onProgress };
-  let r: PullResult & { archive?: string };
-  let url: string;
-  if (entry.member) {
-    const archive = archiveName(entry.url);
-    url = sourceUrl({ file: archive, url: entry.url }, opts.mirror);
-    r = await pullMember(url, entry.member, dest, download, archive);
-  } else {
-    url = sourceUrl(entry, opts.mirror);
-    r = await pullFile(url, dest, download);
-  }
+  // A mirror holds what is fetched under its own name: the archive's, or the model's.
+  const fetched = entry.member ? archiveName(entry.url) : entry.file;
+  const url = sourceUrl({ file: fetched, url: entry.url }, opts.mirror);
+  const r: PullResult & { archive?: string } = entry.member
+    ? await pullMember(url, entry.member, dest, download, fetched)
+    : await pullFile(url, dest, download);
   const manifest = sidecarManifestPath(dest);
   const tmp = `${manifest}.partial`;
   writeFileSync(tmp, `${JSON.stringify(entry.manifest, null, 2)}\n`);
