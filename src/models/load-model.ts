@@ -5,7 +5,7 @@ import { decodeModel, encodeModel } from '../onnx/codec.js';
 import type { Model } from '../onnx/ir.js';
 import { validateModel } from '../onnx/validate.js';
 import { OnnxClassifier, type ClassifierOptions } from '../runtime/onnx-classifier.js';
-import { manifestFor, parseManifest, type Manifest, type ManifestInput } from './manifest.js';
+import { manifestFor, parseManifest, sidecarManifestPath, type Manifest, type ManifestInput } from './manifest.js';
 import { readLabelList } from '../data/labels.js';
 import { SYNTHETIC_CLASSES } from '../data/synthetic.js';
 import { zooDir, zooEntry } from './zoo/catalog.js';
@@ -28,7 +28,10 @@ export interface ModelSource {
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-/** Reads a model by its name: a path to an .onnx file, a TF.js model.json or a frozen TensorFlow GraphDef (.pb). */
+/**
+ * Reads a model by its name: a path to an .onnx file, a TF.js model.json, a frozen TensorFlow GraphDef (.pb)
+ * or a TensorFlow checkpoint's .index (whose manifest names its architecture).
+ */
 export async function readModelSource(spec: string, override: ManifestInput = {}): Promise<ModelSource> {
   if (spec.startsWith('zoo:')) return readZooModel(spec.slice(4), override);
   const found = manifestFor(spec);
@@ -50,16 +53,30 @@ export async function readModelSource(spec: string, override: ManifestInput = {}
       model = decodeModel(bytes, spec);
     }
     hash = sha256(bytes);
+  } else if (/\.index$/i.test(spec)) {
+    ({ model, hash } = await readCheckpointModel(spec, manifest, found.path));
   } else if (/\.json$/i.test(spec)) {
     // Loaded on demand: most runs never touch a TF.js model.
     const { importTfjsLayers } = await import('./importers/tfjs-layers.js');
     model = await importTfjsLayers(spec);
     hash = sha256(encodeModel(model));
   } else {
-    throw new UserError(`${spec}: not a model name; expected a path to an .onnx file, a TF.js model.json, a frozen TensorFlow graph (.pb), or zoo:<name>`);
+    throw new UserError(`${spec}: not a model name; expected a path to an .onnx file, a TF.js model.json, a frozen TensorFlow graph (.pb), a TensorFlow checkpoint (.index), or zoo:<name>`);
   }
   validateModel(model, spec);
   return { model, manifest, baseDir: dirname(found.path ?? spec), sha256: hash };
+}
+
+/** A checkpoint with the network its manifest names; its sha256 covers the index and the data shards, in order. */
+async function readCheckpointModel(spec: string, { architecture, inputSize }: Manifest, manifestPath: string | undefined): Promise<{ model: Model; hash: string }> {
+  if (!architecture) {
+    throw new UserError(`${spec}: a TensorFlow checkpoint holds weights without the network; name it with the manifest field "architecture" in ${manifestPath ?? sidecarManifestPath(spec)} (densenet121, densenet161 or densenet169)`);
+  }
+  // Loaded on demand: most runs never touch a checkpoint.
+  const { Checkpoint } = await import('./importers/tf-checkpoint.js');
+  const { importSlimDenseNet, SLIM_DENSENETS } = await import('./importers/slim-densenet.js');
+  const ckpt = Checkpoint.read(spec);
+  return { model: importSlimDenseNet(ckpt, SLIM_DENSENETS[architecture], inputSize), hash: ckpt.sha256 };
 }
 
 /** A trained zoo model: its file is checked against the sha256 its manifest entry records. */

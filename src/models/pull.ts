@@ -99,6 +99,8 @@ export interface ModelEntry {
   sha256: string;
   /** Path of the model file inside the .tar.gz archive at `url`. */
   member?: string;
+  /** The archive's file name, where the URL's path does not end in it (a Google Drive link); also its name on a mirror. */
+  archive?: string;
   manifest: ManifestInput;
 }
 
@@ -129,44 +131,57 @@ const archiveName = (url: string): string => decodeURIComponent(basename(new URL
 /** A member path as tar lists it, without the leading './' some archives carry. */
 const memberPath = (path: string): string => path.replace(/^(\.\/)+/, '');
 
+/** A checkpoint's data shards beside its `<prefix>.index`: `<prefix>.data-NNNNN-of-NNNNN`. */
+const SHARD_SUFFIX = /^\.data-\d{5}-of-\d{5}$/;
+
 /**
- * Copies `member` out of the gzip-compressed tar `archive` to `dest`, atomically (through `dest.partial`).
+ * Copies `member` out of the gzip-compressed tar `archive` to `dest`, atomically (through `.partial` files).
+ * A checkpoint's index (`<prefix>.index`) brings its data shards along, renamed like `dest`, and lands last.
  * A missing member or a damaged archive is an error naming both.
  */
 export async function extractMember(archive: string, member: string, dest: string): Promise<void> {
-  const partial = `${dest}.partial`;
   const wanted = memberPath(member);
+  const checkpoint = wanted.endsWith('.index') ? { from: wanted.slice(0, -'.index'.length), to: dest.replace(/\.index$/, '') } : undefined;
+  /** Where an archive path goes, if it is wanted. */
+  const target = (path: string): string | undefined => {
+    if (path === wanted) return dest;
+    if (checkpoint && path.startsWith(checkpoint.from) && SHARD_SUFFIX.test(path.slice(checkpoint.from.length))) return checkpoint.to + path.slice(checkpoint.from.length);
+    return undefined;
+  };
   const seen: string[] = [];
-  let out: WriteStream | undefined;
-  let writing: Promise<void> | undefined;
+  const copies: { to: string; out: WriteStream; done: Promise<void> }[] = [];
   try {
     await tar.t({
       file: archive,
       strict: true,
       onReadEntry: (entry) => {
+        const path = memberPath(entry.path);
         seen.push(entry.path);
-        if (!out && ['File', 'OldFile', 'ContiguousFile'].includes(entry.type) && memberPath(entry.path) === wanted) {
-          out = createWriteStream(partial);
-          writing = pipeline(entry, out);
+        const to = ['File', 'OldFile', 'ContiguousFile'].includes(entry.type) ? target(path) : undefined;
+        if (to && !copies.some((c) => c.to === to)) {
+          const out = createWriteStream(`${to}.partial`);
+          copies.push({ to, out, done: pipeline(entry, out) });
         } else {
           entry.resume();
         }
       },
     });
-    if (!writing) {
+    if (!copies.some((c) => c.to === dest)) {
       throw new UserError(`${archive}: has no member '${member}' (it holds ${seen.slice(0, 8).join(', ')}${seen.length > 8 ? ', ...' : ''})`);
     }
-    await writing;
-    renameSync(partial, dest);
+    await Promise.all(copies.map((c) => c.done));
+    for (const c of copies.sort((a, b) => Number(a.to === dest) - Number(b.to === dest))) renameSync(`${c.to}.partial`, c.to);
   } catch (err) {
     if (err instanceof UserError) throw err;
     throw new UserError(`${archive}: cannot extract '${member}' (${messageOf(err)})`);
   } finally {
-    // A damaged archive fails while the member is half written, and its entry never ends: close the file
-    // (a no-op after a complete write) and let the copy settle before removing it.
-    out?.destroy();
-    await writing?.catch(() => undefined);
-    rmSync(partial, { force: true });
+    // A damaged archive fails while a member is half written, and its entry never ends: close the files
+    // (a no-op after a complete write) and let the copies settle before removing what is left.
+    for (const c of copies) {
+      c.out.destroy();
+      await c.done.catch(() => undefined);
+      rmSync(`${c.to}.partial`, { force: true });
+    }
   }
 }
 
@@ -193,7 +208,7 @@ export async function pullModel(entry: ModelEntry, opts: ModelPullOptions = {}):
   const dest = opts.dest ?? join(opts.dir ?? defaultModelDir(), entry.file);
   const download = { sha256: entry.sha256, idleTimeoutMs: opts.idleTimeoutMs, onProgress: opts.onProgress };
   // A mirror holds what is fetched under its own name: the archive's, or the model's.
-  const fetched = entry.member ? archiveName(entry.url) : entry.file;
+  const fetched = entry.member ? entry.archive ?? archiveName(entry.url) : entry.file;
   const url = sourceUrl({ file: fetched, url: entry.url }, opts.mirror);
   const r: PullResult & { archive?: string } = entry.member
     ? await pullMember(url, entry.member, dest, download, fetched)

@@ -100,7 +100,7 @@ async function cliAsync(args: string[], env: NodeJS.ProcessEnv = process.env): P
 const FAKE: PaperModel = {
   name: 'fake_net', family: 'fake', file: 'fake_net.onnx',
   inputSize: 28, classes: 1000, preprocess: { scale: 255, mean: [33], std: [78] }, outputs: 'logits',
-  url: 'https://publisher.invalid/fake_net.onnx', sha256: SHA, bytes: MODEL.length, source: 'test', member: undefined, tfOutput: undefined, format: 'onnx',
+  url: 'https://publisher.invalid/fake_net.onnx', sha256: SHA, bytes: MODEL.length, source: 'test', member: undefined, tfOutput: undefined, format: 'onnx', archive: undefined, architecture: undefined,
   study: { inputSize: 28, classes: 1000, preprocess: { scale: 255, mean: [33], std: [78] } },
   note: 'a test entry',
 };

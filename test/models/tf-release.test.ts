@@ -6,7 +6,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import { UserError } from '../../src/errors.js';
 import { fixture } from '../helpers/fixtures.js';
 import { runTfjs, TfGraph, type Attr } from '../helpers/tf-graph.js';
 import { cli } from '../helpers/cli.js';
+import { serveFiles } from '../helpers/serve-files.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'robustscope-tfrel-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -69,17 +69,6 @@ async function releaseArchive(g: TfGraph): Promise<Buffer> {
   return readFileSync(file);
 }
 
-async function serve(files: Record<string, Buffer>): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    const body = files[req.url ?? ''];
-    if (!body) { res.statusCode = 404; res.end('missing'); return; }
-    res.setHeader('content-length', body.length);
-    res.end(body);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
-}
-
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 test('a TF-slim release (.tgz) pulls, imports and matches TF.js; its gradient matches finite differences', async (t) => {
@@ -89,10 +78,10 @@ test('a TF-slim release (.tgz) pulls, imports and matches TF.js; its gradient ma
     name: 'slim_net', family: 'mobilenet', file: 'slim_net.pb', inputSize: SIZE, classes: CLASSES,
     preprocess: { scale: 2, mean: [1], std: [1] }, outputs: 'softmax',
     url: 'https://publisher.invalid/models/slim_net_2018.tgz', sha256: sha256(archive), bytes: archive.length,
-    source: 'test', member: 'slim_net_frozen.pb', tfOutput: 'Predictions/Reshape_1', format: 'pb',
+    source: 'test', member: 'slim_net_frozen.pb', tfOutput: 'Predictions/Reshape_1', format: 'pb', archive: undefined, architecture: undefined,
     study: { inputSize: SIZE, classes: CLASSES, preprocess: { scale: 2, mean: [1], std: [1] } }, note: 'a test release',
   };
-  const { url, server } = await serve({ '/slim_net_2018.tgz': archive, [`/${PAPER_LABELS.file}`]: readFileSync(fixture('labels', 'imagenet-synset.txt')) });
+  const { url, server } = await serveFiles({ '/slim_net_2018.tgz': archive, [`/${PAPER_LABELS.file}`]: readFileSync(fixture('labels', 'imagenet-synset.txt')) });
   const dir = join(scratch, 'cache');
   try {
     const r = await pullPaperModel('slim_net', { table: [entry], dir, mirror: url });
@@ -170,7 +159,7 @@ test('a TF-slim release (.tgz) pulls, imports and matches TF.js; its gradient ma
 
 test('robustscope models pull URL --member extracts a frozen graph that models inspect then reads', async () => {
   const archive = await releaseArchive(slimNet());
-  const { url, server } = await serve({ '/slim_net_2018.tgz': archive });
+  const { url, server } = await serveFiles({ '/slim_net_2018.tgz': archive });
   try {
     const dir = mkdtempSync(join(scratch, 'cli-'));
     const { spawn } = await import('node:child_process');

@@ -77,7 +77,7 @@ test('each preset model gets a manifest with its file\'s input size, label offse
   for (const m of PAPER_MODELS.filter((p) => !p.url && p.study.classes === 1001)) assert.equal(paperManifest(m).labelOffset, 1, m.name);
 });
 
-test('every download is https with a 64-hex sha256 read from a pinned record: an LFS pointer (ONNX) or a recipe (TensorFlow releases)', () => {
+test('every download is https with a 64-hex sha256 read from a pinned record: an LFS pointer (ONNX) or a recipe or model list (TensorFlow releases)', () => {
   for (const m of PAPER_MODELS) {
     assert.ok(m.note.trim().length > 0, `${m.name}: a note says what the file is or what was searched`);
     if (m.url === undefined) {
@@ -93,6 +93,20 @@ test('every download is https with a 64-hex sha256 read from a pinned record: an
     }
     assert.match(m.url, /^https:\/\//, m.name);
     assert.match(m.sha256 ?? '', /^[0-9a-f]{64}$/, m.name);
+    if (m.format === 'ckpt') {
+      // A checkpoint of the study's own network in a .tar.gz, built as the architecture the manifest names.
+      assert.match(m.source ?? '', /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}:.+$/, `${m.name}: source names repository, commit and path`);
+      assert.equal(m.file, `${m.name}.ckpt.index`);
+      assert.match(m.archive ?? m.url, /\.tar\.gz$/, m.name);
+      assert.match(m.member ?? '', /\.ckpt\.index$/, m.name);
+      assert.equal(m.architecture, m.name);
+      assert.equal(paperManifest(m).architecture, m.name);
+      assert.ok(Number.isInteger(m.bytes) && m.bytes! > 0, `${m.name}: size`);
+      assert.deepEqual([m.inputSize, m.classes, m.preprocess, m.outputs], [m.study.inputSize, m.study.classes, m.study.preprocess, 'logits'], m.name);
+      assert.match(m.note, /^The study's network/, m.name);
+      continue;
+    }
+    assert.equal(m.architecture, undefined, m.name);
     if (m.format === 'pb') {
       // A frozen TensorFlow graph of the study's own network, plain or in an archive, whose hash a pinned record gives.
       assert.match(m.source ?? '', /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}:.+$/, `${m.name}: source names repository, commit and path`);

@@ -25,8 +25,10 @@ export function permute<T>(data: ArrayLike<T>, dims: number[], perm: number[], m
 export function broadcastDims<D extends number | null>(a: readonly D[], b: readonly D[], fail: (m: string) => never): D[] {
   const rank = Math.max(a.length, b.length);
   return Array.from({ length: rank }, (_, i) => {
-    const x = a[a.length - rank + i] ?? (1 as D);
-    const y = b[b.length - rank + i] ?? (1 as D);
+    // Missing leading axes count as 1; an unknown size (null) stays unknown.
+    const at = (d: readonly D[]) => (i - (rank - d.length) >= 0 ? d[i - (rank - d.length)]! : (1 as D));
+    const x = at(a);
+    const y = at(b);
     if (x === 1) return y;
     if (y === 1 || x === y) return x;
     if (x === null || y === null) return (x ?? y) as D;

@@ -1,7 +1,8 @@
 /**
- * The part of TensorFlow's GraphDef protocol buffer (tensorflow/core/framework: graph.proto, node_def.proto,
- * attr_value.proto, tensor.proto, tensor_shape.proto, types.proto) that a frozen inference graph uses, with
- * TensorFlow's field numbers, and the decoding of its constant tensors.
+ * The part of TensorFlow's protocol buffers that a frozen inference graph uses (tensorflow/core/framework:
+ * graph.proto, node_def.proto, attr_value.proto, tensor.proto, tensor_shape.proto, types.proto) and a
+ * checkpoint's index (tensorflow/core/protobuf/tensor_bundle.proto), with TensorFlow's field numbers, and
+ * the decoding of constant tensors.
  */
 import Long from 'long';
 import protobuf from 'protobufjs';
@@ -31,10 +32,18 @@ message TensorProto {
   repeated int32 half_val = 13; repeated float float_val = 5; repeated double double_val = 6; repeated int32 int_val = 7;
   repeated bytes string_val = 8; repeated int64 int64_val = 10; repeated bool bool_val = 11;
 }
+message BundleHeaderProto { int32 num_shards = 1; int32 endianness = 2; VersionDef version = 3; }
+message TensorSliceProto { message Extent { int64 start = 1; int64 length = 2; } repeated Extent extent = 1; }
+message BundleEntryProto {
+  int32 dtype = 1; TensorShapeProto shape = 2; int32 shard_id = 3; int64 offset = 4; int64 size = 5; fixed32 crc32c = 6;
+  repeated TensorSliceProto slices = 7;
+}
 `;
 
 const root = protobuf.parse(GRAPH_PROTO, { keepCase: true }).root;
 export const GraphDefProto = root.lookupType('tensorflow.GraphDef');
+export const BundleHeaderProto = root.lookupType('tensorflow.BundleHeaderProto');
+export const BundleEntryProto = root.lookupType('tensorflow.BundleEntryProto');
 
 /** TensorFlow DataType codes (types.proto) that classifier graphs use. */
 export enum TfType { FLOAT = 1, DOUBLE = 2, INT32 = 3, UINT8 = 4, INT64 = 9, BOOL = 10 }

@@ -82,7 +82,12 @@ export function importTfGraphDef(path: string, opts: TfImportOptions = {}): Mode
  * outputs 'auto' removes it; a [N, 1, 1, classes] map flattened to [N, classes]).
  */
 export function convertTfGraphDef(bytes: Uint8Array, source: string, opts: TfImportOptions = {}): Model {
-  return new Converter(decodeGraphDef(bytes, source), source).convert(opts.output);
+  return convertTfNodes(decodeGraphDef(bytes, source), source, opts);
+}
+
+/** Converts a GraphDef's nodes, decoded or built in code (as `convertTfGraphDef`); errors name `source`. */
+export function convertTfNodes(nodes: TfNode[], source: string, opts: TfImportOptions = {}): Model {
+  return new Converter(nodes, source).convert(opts.output);
 }
 
 class Converter {

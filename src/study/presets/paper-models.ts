@@ -2,6 +2,7 @@ import { UserError } from '../../errors.js';
 import type { ManifestInput } from '../../models/manifest.js';
 import { dirname, join } from 'node:path';
 import { pullFile, pullModel, sourceUrl, type ModelPullOptions, type ModelPullResult, type PullResult } from '../../models/pull.js';
+import type { SlimArchitecture } from '../../models/importers/slim-densenet.js';
 
 type Preprocess = NonNullable<ManifestInput['preprocess']>;
 
@@ -14,18 +15,19 @@ export interface StudyFacts {
 }
 
 /**
- * The study's 18 ImageNet models (STUDY.md) as ONNX files in the model cache, with the manifests that
+ * The study's 18 ImageNet models (STUDY.md) as public files in the model cache, with the manifests that
  * make them see canonical input as their publishers fed them.
  *
- * The original TF-slim/Caffe-to-TF checkpoints were never published as ONNX or TF.js, so where a public
- * ONNX release exists the entry points to it and `inputSize`, `classes`, `preprocess` and `outputs`
+ * Where the study's own TF-slim network is published with a recorded sha256, as a frozen graph (.pb) or a
+ * checkpoint, the entry points to it and its facts are the study's. Otherwise, where a public ONNX release
+ * of the architecture exists, the entry points to it and `inputSize`, `classes`, `preprocess` and `outputs`
  * describe THAT file (they are what the manifest says); `study` keeps what the study ran and `note` says
  * how the file differs. Where nothing usable is published, `url`/`sha256` stay undefined, the file facts
  * are the study's (for a converted file someone may provide), and `note` says what was searched.
  *
- * Every sha256 and size was read from the Git LFS pointer stored in the repository at the commit cited in
- * `source` (a pointer's `oid sha256:` is the sha256 of the file GitHub serves for it). The urls are pinned
- * to that commit, so the bytes behind each url are the ones the hash describes.
+ * Every sha256 and size was read from a record pinned in `source` (`owner/repo@commit:path`): the Git LFS
+ * pointer of an ONNX Model Zoo file (its `oid sha256:` is the sha256 of the file GitHub serves for it; the
+ * url is pinned to that commit), or the build recipe or model list that downloads a TensorFlow release.
  */
 export interface PaperModel {
   name: string;
@@ -49,10 +51,14 @@ export interface PaperModel {
    * Model Zoo file, or the build recipe / model list that pins a TensorFlow release.
    */
   source: string | undefined;
-  /** What `file` is: an ONNX model, or a frozen TensorFlow graph. */
-  format: 'onnx' | 'pb';
-  /** For a TensorFlow release archive: the frozen graph's path inside the .tgz at `url`. */
+  /** What `file` is: an ONNX model, a frozen TensorFlow graph, or a TensorFlow checkpoint's index. */
+  format: 'onnx' | 'pb' | 'ckpt';
+  /** For a TensorFlow release archive: the frozen graph's or checkpoint index's path inside the .tgz at `url`. */
   member: string | undefined;
+  /** The archive's file name where `url` does not end in it (a Google Drive link). */
+  archive: string | undefined;
+  /** For a checkpoint: the network it holds the weights of (the manifest's `architecture`). */
+  architecture: SlimArchitecture | undefined;
   /** For a TensorFlow graph: its output node, where the record names it (not auxiliary heads). */
   tfOutput: string | undefined;
   /** What the study ran (STUDY.md). */
@@ -74,8 +80,6 @@ const DENSENET: Preprocess = { scale: 255, mean: VGG_MEAN, std: [1 / 0.017] };
 const CAFFE_BGR: Preprocess = { scale: 255, mean: [103.939, 116.779, 123.68], std: [1], channelOrder: 'BGR' };
 /** MXNet Gluon (and torchvision) models: RGB, (x - ImageNet mean) / ImageNet std. */
 const IMAGENET_MEAN_STD: Preprocess = { scale: 1, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-/** Caffe2 DenseNet-121 (shicai/DenseNet-Caffe): BGR, (x*255 - BGR mean) / 58.8235294 (= * 0.017). */
-const DENSENET_CAFFE2: Preprocess = { scale: 255, mean: [103.94, 116.78, 123.68], std: [58.8235294], channelOrder: 'BGR' };
 
 /** A public ONNX file in the ONNX Model Zoo, pinned to the commit its Git LFS pointer was read at. */
 interface Release {
@@ -115,14 +119,30 @@ const tfRelease = (r: TfRelease) => ({
   format: 'pb' as const,
 });
 
+/**
+ * A TF-slim checkpoint in a release archive whose sha256 a public model list records: `member` is its
+ * index (the data shards beside it come along), `architecture` the network built around it. Its graph ends
+ * in the logits.
+ */
+interface CheckpointRelease { url: string; archive?: string; sha256: string; bytes: number; record: string; member: string; architecture: SlimArchitecture }
+
+const checkpointRelease = (r: CheckpointRelease) => ({
+  url: r.url, archive: r.archive, sha256: r.sha256, bytes: r.bytes, source: r.record, member: r.member, architecture: r.architecture,
+  outputs: 'logits' as const, format: 'ckpt' as const,
+});
+
+/** The cache file name of each format (a checkpoint is named by its index). */
+const EXTENSION = { onnx: 'onnx', pb: 'pb', ckpt: 'ckpt.index' } as const;
+
 const model = (
   name: string, family: string, inputSize: number, classes: 1000 | 1001, preprocess: Preprocess,
-  release: ReturnType<typeof onnxZoo> | ReturnType<typeof tfRelease> | undefined, note: string,
+  release: ReturnType<typeof onnxZoo> | ReturnType<typeof tfRelease> | ReturnType<typeof checkpointRelease> | undefined, note: string,
 ): PaperModel => ({
   name, family, inputSize, classes, preprocess, outputs: 'logits',
-  url: undefined, sha256: undefined, bytes: undefined, source: undefined, member: undefined, tfOutput: undefined, format: 'onnx',
+  url: undefined, sha256: undefined, bytes: undefined, source: undefined, member: undefined, archive: undefined, architecture: undefined,
+  tfOutput: undefined, format: 'onnx',
   ...release,
-  file: `${name}.${release && 'format' in release ? release.format : 'onnx'}`,
+  file: `${name}.${EXTENSION[release && 'format' in release ? release.format : 'onnx']}`,
   study: { inputSize, classes, preprocess },
   note,
 });
@@ -137,13 +157,9 @@ const TURNKEY =
   'generating scripts (onnx/turnkeyml models/, `pretrained` defaults to False) do not show that trained ' +
   'weights were exported, and no accuracy is published for them; not used until someone checks one.';
 
-/**
- * A checkpoint of the study's own network, whose sha256 a public record gives: not loadable (a checkpoint
- * holds weights without the graph), but the way to the exact network. `record` is where the hash was read.
- */
-const tfLead = (format: string, url: string, sha256: string, record: string) =>
-  `Lead (not loadable: ${format}; robustscope imports ONNX, TF.js and frozen TensorFlow graphs): ${url} sha256 ${sha256} (recorded in ${record}).`;
 const OMZ = 'openvinotoolkit/open_model_zoo';
+/** A public Google Drive file's direct download (confirm=t skips the page Drive shows before large files). */
+const googleDrive = (id: string) => `https://drive.usercontent.google.com/download?id=${id}&export=download&confirm=t`;
 /** Xiaomi's MACE model zoo: frozen TF-slim graphs it benchmarks, with their sha256 in each model's yml. */
 const MACE = 'XiaoMi/mace-models@001432b2695bdadc2c462c9f731c0ce4729e99c3';
 /** Frozen graphs OpenVINO made from TF-slim checkpoints (its 2019-2020 model lists record their sha256). */
@@ -281,31 +297,30 @@ export const PAPER_MODELS: readonly PaperModel[] = [
     mobilenetRelease('1.0', '1ccb74dbd9c5f7aea879120614e91617db9534bdfaa53dfea54b7c14162e126b'), mobilenetNote('1.0') +
     ' Replaces the ONNX Model Zoo MobileNet v2 that stood in for it.'),
 
-  // onnx/models@4c46cd00fbdb7cd30b6c1c17ab54f2e1f4f7b177:validated/vision/classification/densenet-121/model/densenet-12.onnx
-  // (Git LFS pointer: oid sha256:0294e7e8…, size 32726877)
-  model('densenet121', 'densenet', 224, 1000, DENSENET, onnxZoo({
-    commit: '4c46cd00fbdb7cd30b6c1c17ab54f2e1f4f7b177',
-    path: 'validated/vision/classification/densenet-121/model/densenet-12.onnx',
-    sha256: '0294e7e88e5b3360de9b0fdc321baf9e6ef18b7f058c4536caae3b9f18ed9ed5',
-    bytes: 32726877,
-    inputSize: 224, classes: 1000, preprocess: DENSENET_CAFFE2, outputs: 'logits',
-  }), 'ONNX Model Zoo DenseNet-121 (Caffe2 densenet121 -> ONNX, opset 12): the Caffe port of the authors\' Torch ' +
-    'DenseNet-121 (shicai/DenseNet-Caffe), whose (x*255 - mean) * 0.017 preprocessing the study\'s DenseNets share. Preprocessing as OpenVINO ' +
-    'documents for this Caffe2 model (densenet-121-caffe2: BGR, mean [103.94, 116.78, 123.68], scale 58.8235294; ' +
-    'top-1 74.904%): the study\'s (x*255 - mean) * 0.017 in BGR order. The zoo\'s own listed 60.96% top-1 used ' +
-    'RGB ImageNet mean/std (intel/neural-compressor onnx_model_zoo/densenet), which is not this model\'s ' +
-    'preprocessing. Output fc6_1 [N,1000,1,1] logits, flattened by the loader.'),
-  model('densenet169', 'densenet', 224, 1000, DENSENET, undefined, densenetNote(169,
-    'Google Drive file 0B_fUSpodN0t0TDB5Ti1PeTZMM2c (tf-densenet169.tar.gz)',
-    '6f20b51077c49cb87df11d181b055a0aec1d27f969b84b4ed8115dd4933fccd4', '35a4310a22ae3c11a74db6bbaad73bbb739bf868')),
-  model('densenet161', 'densenet', 224, 1000, DENSENET, undefined, densenetNote(161,
-    'https://storage.openvinotoolkit.org/repositories/open_model_zoo/public/2021.4/densenet-161-tf/tf-densenet161.tar.gz',
-    'f4745258b9fe2f234711a70e4192368f169bf0c1956087a210b08270dbe96ca7', '74d4d885160154a75a9a6db53281eacb8dcf33ca')),
+  model('densenet121', 'densenet', 224, 1000, DENSENET, pudaeDenseNet(121, {
+    url: googleDrive('0B_fUSpodN0t0eW1sVk1aeWREaDA'),
+    sha256: 'b31ec840358f1d20e1c6364d05ce463cb0bc0480042e663ad54547189501852d',
+    bytes: 30597420,
+    record: `${OMZ}@c69dbb1ef7983fa7893919595031fe1926ab3eda:CONTRIBUTING.md`,
+  }), densenetNote(121) + ' Replaces the ONNX Model Zoo\'s Caffe2 DenseNet-121 that stood in for it.'),
+  model('densenet169', 'densenet', 224, 1000, DENSENET, pudaeDenseNet(169, {
+    url: googleDrive('0B_fUSpodN0t0TDB5Ti1PeTZMM2c'),
+    sha256: '6f20b51077c49cb87df11d181b055a0aec1d27f969b84b4ed8115dd4933fccd4',
+    bytes: 54307314,
+    record: `${OMZ}@35a4310a22ae3c11a74db6bbaad73bbb739bf868:models/public/densenet-169-tf/model.yml`,
+  }), densenetNote(169)),
+  model('densenet161', 'densenet', 224, 1000, DENSENET, pudaeDenseNet(161, {
+    url: 'https://storage.openvinotoolkit.org/repositories/open_model_zoo/public/2021.4/densenet-161-tf/tf-densenet161.tar.gz',
+    sha256: 'f4745258b9fe2f234711a70e4192368f169bf0c1956087a210b08270dbe96ca7',
+    bytes: 110578586,
+    record: `${OMZ}@13a67b6a25408aa98809de4bb97590efb897a74e:models/public/densenet-161-tf/model.yml`,
+  }), densenetNote(161) + ' Open Model Zoo mirrors the archive (the same sha256 as pudae\'s Google Drive file ' +
+    '0B_fUSpodN0t0NmZvTnZZa2plaHc, recorded at commit 74d4d885).'),
   model('nasnet_large', 'nasnet', 331, 1001, INCEPTION, undefined,
     'No usable public file. ' + SEARCHED + ' ' + TURNKEY.replace('%s', 'nasnetalarge_Opset17_timm') + ' ' +
     `${TFLITE_ZOO}/nasnet_large_2018_04_27.tgz holds a frozen graph (nasnet_large.pb, input 331x331) that robustscope ` +
     'would load, but no record searched gives its sha256 (recipes pin only nasnet_mobile; Open Model Zoo has no ' +
-    'NASNet); nasnet-a_large_04_10_2017.tar.gz is a checkpoint.'),
+    'NASNet); nasnet-a_large_04_10_2017.tar.gz is a checkpoint of a network robustscope does not build.'),
 ];
 
 function resnetNote(depth: number, top1: string): string {
@@ -331,12 +346,17 @@ function mobilenetNote(width: string): string {
     '1001 classes and 2x-1 preprocessing.';
 }
 
-function densenetNote(depth: number, url: string, sha256: string, commit: string): string {
-  return 'No usable public file. The ONNX Model Zoo has only DenseNet-121; the Caffe ports (shicai/DenseNet-Caffe) ' +
-    'are Caffe files without ONNX/TF.js releases. ' + TURNKEY.replace('%s', `densenet${depth}_Opset17_torch_hub`) + ' ' +
-    tfLead('TensorFlow checkpoint of pudae/tensorflow-densenet, the (x*255 - mean) * 0.017 convention',
-      url, sha256,
-      `${OMZ}@${commit}:models/public/densenet-${depth}-tf/model.yml`);
+/** pudae/tensorflow-densenet's checkpoint archive `tf-densenet<depth>.tar.gz` (index `tf-densenet<depth>.ckpt.index`). */
+function pudaeDenseNet(depth: 121 | 161 | 169, r: { url: string; sha256: string; bytes: number; record: string }) {
+  return checkpointRelease({ ...r, archive: `tf-densenet${depth}.tar.gz`, member: `tf-densenet${depth}.ckpt.index`, architecture: `densenet${depth}` });
+}
+
+function densenetNote(depth: number): string {
+  return `The study's network: pudae/tensorflow-densenet's TF-slim DenseNet-${depth} checkpoint (weights converted from ` +
+    'DenseNet-Keras, the (x*255 - mean) * 0.017 preprocessing), with the study\'s 224x224 input and 1000 classes. The ' +
+    `archive holds tf-densenet${depth}.ckpt.{index,data-00000-of-00001,meta} (Open Model Zoo converts it from the .meta ` +
+    'beside the index; the index and shard names follow TensorFlow\'s V2 checkpoint naming); robustscope builds the ' +
+    `network of nets/densenet.py around the checkpoint's variables (manifest architecture "densenet${depth}").`;
 }
 
 /** A public file with a known hash, fetched beside the models. */
@@ -368,6 +388,7 @@ export function paperManifest(m: PaperModel): ManifestInput {
     ...(m.sha256 ? { sha256: m.sha256 } : {}),
     ...(m.member ? { member: m.member } : {}),
     ...(m.tfOutput ? { tfOutput: m.tfOutput } : {}),
+    ...(m.architecture ? { architecture: m.architecture } : {}),
   };
 }
 
@@ -393,7 +414,7 @@ export async function pullPaperModel(name: string, opts: PaperPullOptions = {}):
   const m = findPaperModel(name, table);
   if (!m) throw new UserError(`unknown paper model '${name}'; known: ${table.map((t) => t.name).join(', ')}`);
   if (!m.url || !m.sha256) throw new UserError(`paper model '${name}' has no public download: ${m.note}`);
-  const r = await pullModel({ file: m.file, url: m.url, sha256: m.sha256, member: m.member, manifest: paperManifest(m) }, opts);
+  const r = await pullModel({ file: m.file, url: m.url, sha256: m.sha256, member: m.member, archive: m.archive, manifest: paperManifest(m) }, opts);
   const list = opts.labels ?? PAPER_LABELS;
   const labels = await pullFile(sourceUrl(list, opts.mirror), join(dirname(r.path), list.file), { sha256: list.sha256, idleTimeoutMs: opts.idleTimeoutMs });
   return { ...r, model: m, labels };
