@@ -46,6 +46,8 @@ function missingModel(entry: ModelEntry, i: number): string[] {
     ? `get it with: robustscope models pull ${paper.name} --out ${entry.name}`
     : url
     ? `get it with: robustscope models pull ${url}${sha256 ? ` --sha256 ${sha256}` : ''}${member ? ` --member ${member}` : ''} --out ${entry.name}`
+    : paper
+    ? `no public download with a recorded sha256 yet (robustscope models pull ${paper.name} says what is known); save the model there`
     : 'no download URL is recorded for it yet: export the model to ONNX and save it there';
   return [`models[${i}] ${entry.name}: ${how}`];
 }

@@ -129,6 +129,25 @@ describe('frozen GraphDef ops agree with TF.js', () => {
     });
   });
 
+  test('StridedSlice of computed tensors: NASNet\'s factorized reduction (pad, shift by one, stride-2 pool), negative steps and bounds', async (t) => {
+    const mask = (begin: number, end: number): Record<string, Attr> => ({
+      Index: { type: TfType.INT32 }, begin_mask: { i: begin }, end_mask: { i: end }, ellipsis_mask: { i: 0 }, new_axis_mask: { i: 0 }, shrink_axis_mask: { i: 0 },
+    });
+    const dims = await agrees(t, [2, 7, 7, 3], (g, x) => {
+      const relu = g.op('Relu', 'relu', [x]);
+      const path1 = g.op('Conv2D', 'path1/conv', [g.op('AvgPool', 'path1/pool', [relu], { ...VALID, ...window(1, 2) }), weights(g, 'w1', [1, 1, 3, 2])], { ...VALID, ...strides(1) });
+      const padded = g.op('Pad', 'path2/pad', [relu, g.ints('paddings', [0, 0, 0, 1, 0, 1, 0, 0], [4, 2])], { Tpaddings: { type: TfType.INT32 } });
+      const shifted = g.op('StridedSlice', 'path2/shift', [padded, g.ints('b', [0, 1, 1, 0]), g.ints('e', [0, 0, 0, 0]), g.ints('s', [1, 1, 1, 1])], mask(9, 15));
+      const path2 = g.op('Conv2D', 'path2/conv', [g.op('AvgPool', 'path2/pool', [shifted], { ...VALID, ...window(1, 2) }), weights(g, 'w2', [1, 1, 3, 2])], { ...VALID, ...strides(1) });
+      return g.op('ConcatV2', 'cat', [path1, path2, g.ints('axis', [3], [])], { N: { i: 2 } });
+    });
+    assert.deepEqual(dims, [2, 4, 4, 4]);
+    // Channels reversed, rows from the second-to-last back to the first in steps of 2, columns 1..-1.
+    const odd = await agrees(t, [2, 6, 5, 4], (g, x) =>
+      g.op('StridedSlice', 'odd', [g.op('Relu', 'r', [x]), g.ints('b', [0, -2, 1, 0]), g.ints('e', [0, -100, -1, 0]), g.ints('s', [1, -2, 1, -1])], mask(9, 9)));
+    assert.deepEqual(odd, [2, 3, 3, 4]);
+  });
+
   test('Squeeze after a whole-map AvgPool, Pad then VALID conv, LRN, scaled residual', async (t) => {
     await agrees(t, [2, 4, 4, 3], (g, x) => g.op('Squeeze', 'sq', [g.op('AvgPool', 'gap', [x], { ...VALID, ...window(4, 1) })], { squeeze_dims: { ints: [1, 2] } }));
     // A graph ending in a 1x1 map of scores (TF-slim VGG's fc8 BiasAdd) gives [N, classes].

@@ -65,6 +65,14 @@ const dataInputs = (n: TfNode): { name: string; index: number }[] =>
 /** Ops that pass their first input through in inference. */
 const PASS_THROUGH = new Set(['Identity', 'StopGradient', 'Snapshot', 'PreventGradient', 'CheckNumerics', 'PlaceholderWithDefault', 'Cast']);
 
+/** Elements of an axis of `size` that Python's `[from:to:step]` keeps (negative indices count from the end). */
+function sliceLength(size: number, from: number, to: number, step: number): number {
+  const bound = (i: number, lo: number, hi: number) => (i < 0 ? Math.max(i + size, lo) : Math.min(i, hi));
+  return step > 0
+    ? Math.max(0, Math.ceil((bound(to, 0, size) - bound(from, 0, size)) / step))
+    : Math.max(0, Math.ceil((bound(from, -1, size - 1) - bound(to, -1, size - 1)) / -step));
+}
+
 /** Reads a frozen GraphDef file and converts it (see `convertTfGraphDef`). */
 export function importTfGraphDef(path: string, opts: TfImportOptions = {}): Model {
   let bytes: Buffer;
@@ -585,9 +593,10 @@ class Converter {
   }
 
   /** StridedSlice of a 1-D integer value (the shape arithmetic of Flatten and Reshape). */
-  private stridedSlice(ins: Value[]): IntConst {
+  private stridedSlice(ins: Value[]): Value {
     const x = ins[0];
-    if (x?.kind !== 'int' || x.dims.length !== 1) this.fail('only slices of 1-D integer values (shapes) are supported');
+    if (x?.kind === 'tensor') return this.sliceTensor(x, ins);
+    if (x?.kind !== 'int' || x.dims.length !== 1) this.fail('only slices of computed tensors and of 1-D integer values (shapes) are supported');
     const [begin, end, step] = [1, 2, 3].map((i) => this.intConst(ins[i], 'begin, end and strides'));
     if (begin!.length !== 1 || end!.length !== 1 || step!.length !== 1) this.fail('only 1-D slices are supported');
     if (this.num('ellipsis_mask', 0) || this.num('new_axis_mask', 0)) this.fail('ellipsis and new-axis masks are not supported');
@@ -605,6 +614,35 @@ class Converter {
     const data: (number | null)[] = [];
     for (let i = from; s > 0 ? i < to : i > to; i += s) data.push(x.data[i]!);
     return { kind: 'int', dims: [data.length], data };
+  }
+
+  /**
+   * A strided slice of a computed tensor (NASNet's pad-then-shift `x[:, 1:, 1:, :]`) as an ONNX Slice over
+   * the axes it narrows; begin/end masks mean "from the start" / "to the end" in the step's direction.
+   */
+  private sliceTensor(x: Tensor, ins: Value[]): Tensor {
+    const rank = x.dims.length;
+    const [begin, end, step] = [1, 2, 3].map((i) => this.intConst(ins[i], 'begin, end and strides')) as [number[], number[], number[]];
+    if (this.num('ellipsis_mask', 0) || this.num('new_axis_mask', 0) || this.num('shrink_axis_mask', 0)) {
+      this.fail('ellipsis, new-axis and shrink-axis masks are not supported on computed tensors');
+    }
+    if (begin.length > rank || end.length !== begin.length || step.length !== begin.length) this.fail(`begin, end and strides must have one value per axis (at most ${rank})`);
+    const [beginMask, endMask] = [this.num('begin_mask', 0), this.num('end_mask', 0)];
+    const far = Number.MAX_SAFE_INTEGER;
+    const slice = { starts: [] as number[], ends: [] as number[], axes: [] as number[], steps: [] as number[] };
+    const dims = [...x.dims];
+    begin.forEach((b, a) => {
+      const s = step[a]!;
+      if (s === 0) this.fail('stride 0');
+      const from = (beginMask >> a) & 1 ? (s > 0 ? 0 : -1) : b;
+      const to = (endMask >> a) & 1 ? (s > 0 ? far : -far) : end[a]!;
+      if (from === 0 && to >= far && s === 1) return; // the whole axis
+      slice.starts.push(from); slice.ends.push(to); slice.axes.push(this.onnxAxis(a, rank)); slice.steps.push(s);
+      dims[a] = x.dims[a] == null ? null : sliceLength(x.dims[a]!, from, to, s);
+    });
+    if (slice.axes.length === 0) return x;
+    const c = (what: keyof typeof slice) => this.b.constInt64(`slice_${what}`, slice[what]);
+    return this.out(this.b.op('Slice', [x.name, c('starts'), c('ends'), c('axes'), c('steps')]), dims);
   }
 
   private pack(ins: Value[]): IntConst {

@@ -134,9 +134,12 @@ const checkpointRelease = (r: CheckpointRelease) => ({
 /** The cache file name of each format (a checkpoint is named by its index). */
 const EXTENSION = { onnx: 'onnx', pb: 'pb', ckpt: 'ckpt.index' } as const;
 
+/** A frozen graph of the study's network that is published without a recorded hash: the file the preset expects, not pulled. */
+interface UnhashedGraph { format: 'pb'; tfOutput: string; outputs: PaperModel['outputs'] }
+
 const model = (
   name: string, family: string, inputSize: number, classes: 1000 | 1001, preprocess: Preprocess,
-  release: ReturnType<typeof onnxZoo> | ReturnType<typeof tfRelease> | ReturnType<typeof checkpointRelease> | undefined, note: string,
+  release: ReturnType<typeof onnxZoo> | ReturnType<typeof tfRelease> | ReturnType<typeof checkpointRelease> | UnhashedGraph | undefined, note: string,
 ): PaperModel => ({
   name, family, inputSize, classes, preprocess, outputs: 'logits',
   url: undefined, sha256: undefined, bytes: undefined, source: undefined, member: undefined, archive: undefined, architecture: undefined,
@@ -316,11 +319,15 @@ export const PAPER_MODELS: readonly PaperModel[] = [
     record: `${OMZ}@13a67b6a25408aa98809de4bb97590efb897a74e:models/public/densenet-161-tf/model.yml`,
   }), densenetNote(161) + ' Open Model Zoo mirrors the archive (the same sha256 as pudae\'s Google Drive file ' +
     '0B_fUSpodN0t0NmZvTnZZa2plaHc, recorded at commit 74d4d885).'),
-  model('nasnet_large', 'nasnet', 331, 1001, INCEPTION, undefined,
-    'No usable public file. ' + SEARCHED + ' ' + TURNKEY.replace('%s', 'nasnetalarge_Opset17_timm') + ' ' +
-    `${TFLITE_ZOO}/nasnet_large_2018_04_27.tgz holds a frozen graph (nasnet_large.pb, input 331x331) that robustscope ` +
-    'would load, but no record searched gives its sha256 (recipes pin only nasnet_mobile; Open Model Zoo has no ' +
-    'NASNet); nasnet-a_large_04_10_2017.tar.gz is a checkpoint of a network robustscope does not build.'),
+  // The file the preset expects is TF-slim's frozen graph; only its download lacks a recorded hash.
+  model('nasnet_large', 'nasnet', 331, 1001, INCEPTION, { format: 'pb', tfOutput: 'final_layer/predictions', outputs: 'softmax' },
+    'No public file with a recorded sha256. ' + SEARCHED + ' ' + TURNKEY.replace('%s', 'nasnetalarge_Opset17_timm') + ' ' +
+    `${TFLITE_ZOO}/nasnet_large_2018_04_27.tgz holds TF-slim's frozen graph (nasnet_large.pb, input 331x331, output ` +
+    'final_layer/predictions), whose ops robustscope\'s importer covers, including the pad-and-shift StridedSlice of ' +
+    'NASNet\'s reductions (not checked against the file itself), but no record searched gives the archive\'s sha256 (recipes pin ' +
+    'only nasnet_mobile; Open Model Zoo has no NASNet), so it is not pulled: whoever checks that archive can save its ' +
+    'nasnet_large.pb as nasnet_large.pb in the model folder. nasnet-a_large_04_10_2017.tar.gz is a checkpoint of a ' +
+    'network robustscope does not build.'),
 ];
 
 function resnetNote(depth: number, top1: string): string {
