@@ -16,6 +16,7 @@ import { exampleRng } from '../../src/rng.js';
 import { maxAbsDiff, nhwcToNchw } from '../helpers/nhwc.js';
 import { denseNetReference } from '../helpers/slim-densenet.js';
 import { fixture } from '../helpers/fixtures.js';
+import { gradientErrors } from '../helpers/gradient-check.js';
 import { serveFiles } from '../helpers/serve-files.js';
 import { writeCheckpoint } from '../helpers/tf-checkpoint.js';
 
@@ -78,9 +79,17 @@ test('loadModel reads a densenet121 checkpoint (.index) with its manifest: prepr
   try {
     assert.deepEqual(c.inputShape, [3, SIZE, SIZE]);
     assert.equal(c.numClasses, 1000);
-    const rel = relativeDiff(await c.logits(canonical, n), ref.logits);
+    const logits = await c.logits(canonical, n);
+    const rel = relativeDiff(logits, ref.logits);
     t.diagnostic(`densenet121: ${ref.variables.length} variables, logits max |diff| relative to the largest ${rel.toExponential(2)}`);
     assert.ok(rel < 1e-4, `relative diff ${rel}`);
+    // The input gradient (through preprocessing, concatenations, pools) against central differences. This
+    // deep random net resolves them to about 1% (float32 rounding below the step, ReLU kinks above it); a
+    // gradient that missed a factor (the 255 * 0.017 of preprocessing) would be off by O(1).
+    const first = Array.from(logits.subarray(0, 1000));
+    const { errors, largest } = await gradientErrors(c, canonical.slice(0, c.exampleSize), first.indexOf(Math.max(...first)), first.indexOf(Math.min(...first)));
+    t.diagnostic(`input gradient at the 6 largest pixels vs central differences, errors relative to the largest |gradient| ${largest.toExponential(2)}: ${errors.map((e) => e.toExponential(1)).join(' ')}`);
+    assert.ok(errors[4]! < 0.03, `gradient errors ${errors}`);
   } finally {
     await c.dispose();
   }
