@@ -62,7 +62,8 @@ class GraphWriter {
     return this.add(name, 'Const', [], { dtype: { type: TfType.FLOAT }, value: { tensor } });
   }
 
-  ints(name: string, values: number[]): string {
+  /** An int32 vector Const (axes). */
+  int32(name: string, values: number[]): string {
     return this.add(name, 'Const', [], { dtype: { type: TfType.INT32 }, value: { tensor: { dtype: TfType.INT32, tensor_shape: shape([values.length]), int_val: values } } });
   }
 
@@ -106,7 +107,7 @@ export function slimDenseNetNodes(ckpt: Checkpoint, net: SlimDenseNet, [height, 
   x = g.conv(x, `${s}/conv1`, 7, 2, 3, net.filters);
   x = g.add(`${s}/Relu`, 'Relu', [g.batchNorm(x, `${s}/BatchNorm`, net.filters)]);
   x = g.pool(x, `${s}/MaxPool2D/MaxPool`, 'MaxPool', 3, 2, 'SAME');
-  const concatAxis = g.ints(`${s}/concat/axis`, [3]);
+  const concatAxis = g.int32(`${s}/concat/axis`, [3]);
   let channels = net.filters;
   net.layers.forEach((count, b) => {
     for (let k = 1; k <= count; k++) {
@@ -122,7 +123,7 @@ export function slimDenseNetNodes(ckpt: Checkpoint, net: SlimDenseNet, [height, 
     channels = kept;
   });
   x = g.add(`${s}/final_block/Relu`, 'Relu', [g.batchNorm(x, `${s}/final_block/BatchNorm`, channels)]);
-  x = g.add(`${s}/final_block/global_avg_pool/Mean`, 'Mean', [x, g.ints(`${s}/final_block/global_avg_pool/axes`, [1, 2])], { keep_dims: { b: true } });
+  x = g.add(`${s}/final_block/global_avg_pool/Mean`, 'Mean', [x, g.int32(`${s}/final_block/global_avg_pool/axes`, [1, 2])], { keep_dims: { b: true } });
   x = g.conv(x, `${s}/logits`, 1, 1, channels, classes);
   g.add(`${s}/logits/BiasAdd`, 'BiasAdd', [x, g.variable(`${s}/logits/biases`, [classes])], { data_format: text('NHWC') });
   return g.nodes;
