@@ -69,7 +69,9 @@ export async function pullFile(url: string, dest: string, opts: PullOptions = {}
     }
     const actual = hash.digest('hex');
     if (expected && actual !== expected) {
-      throw new UserError(`${url}: sha256 mismatch (expected ${expected}, got ${actual}); the download was discarded`);
+      // Hosts such as Google Drive answer with a web page (a quota, sign-in or download warning) instead of the file.
+      const page = /^text\/html/i.test(res.headers.get('content-type') ?? '') ? ' The server sent a web page (text/html), not the file: open the URL in a browser to see why.' : '';
+      throw new UserError(`${url}: sha256 mismatch (expected ${expected}, got ${actual}); the download was discarded.${page}`);
     }
     renameSync(partial, dest);
     return { path: dest, bytes: received, sha256: actual, downloaded: true };

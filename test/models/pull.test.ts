@@ -19,13 +19,15 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /**
  * A loopback server: /model.onnx and /fake_net.onnx serve the bytes, /vgg_19.onnx serves other bytes (a
- * corrupt mirror copy), /imagenet-synsets.txt the class list, /stall sends half and then nothing, others 404.
+ * corrupt mirror copy), /imagenet-synsets.txt the class list, /page an HTML page (what Google Drive sends instead
+ * of a file it will not serve), /stall sends half and then nothing, others 404.
  */
 async function serve(): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
     if (req.url === '/model.onnx' || req.url === '/fake_net.onnx') { res.setHeader('content-length', MODEL.length); res.end(MODEL); return; }
     if (req.url === '/vgg_19.onnx') { res.end(MODEL.subarray(0, 5000)); return; }
     if (req.url === '/imagenet-synsets.txt') { res.end(LABELS); return; }
+    if (req.url === '/page') { res.setHeader('content-type', 'text/html; charset=utf-8'); res.end('<html>Google Drive can\'t scan this file for viruses.</html>'); return; }
     if (req.url === '/stall') { res.setHeader('content-length', MODEL.length); res.write(MODEL.subarray(0, 1000)); return; }
     res.statusCode = 404; res.end('missing');
   });
@@ -56,6 +58,8 @@ test('a sha256 mismatch, an HTTP error and a stalled server leave no file behind
     const dir = mkdtempSync(join(tmpdir(), 'rs-pull-'));
     const dest = join(dir, 'm.onnx');
     await assert.rejects(pullFile(`${url}/model.onnx`, dest, { sha256: '0'.repeat(64) }), (e: unknown) => e instanceof UserError && /sha256 mismatch/.test(e.message));
+    await assert.rejects(pullFile(`${url}/page`, dest, { sha256: SHA }), (e: unknown) => e instanceof UserError && /\/page: sha256 mismatch .*discarded\. The server sent a web page \(text\/html\), not the file/.test(e.message));
+    await assert.rejects(pullFile(`${url}/model.onnx`, dest, { sha256: '0'.repeat(64) }), (e: unknown) => e instanceof UserError && !/web page/.test(e.message));
     await assert.rejects(pullFile(`${url}/nothing.onnx`, dest), /HTTP 404/);
     await assert.rejects(pullFile(`${url}/stall`, dest, { idleTimeoutMs: 300 }), /stalled|download failed/);
     assert.deepEqual(readdirSync(dir), []);
