@@ -1,6 +1,7 @@
 /**
  * Row-major array arithmetic an importer evaluates while converting: permutations of constant tensors and
- * NumPy-broadcast elementwise folding of constants (batch-norm parameters, shape arithmetic).
+ * NumPy-broadcast elementwise folding of constants (batch-norm parameters, shape arithmetic), and the
+ * indices a Python-style slice keeps.
  */
 
 export const product = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
@@ -58,4 +59,16 @@ export function foldBinary<T>(a: { dims: number[]; data: ArrayLike<T> }, b: { di
     for (let i = dims.length - 1; i >= 0 && ++idx[i]! === dims[i]!; i--) idx[i] = 0;
   }
   return { dims, data: out };
+}
+
+/**
+ * Indices of an axis of `size` that Python's `[from:to:step]` keeps: negative bounds count from the end,
+ * bounds past either end are clamped (so `[-100::-1]` of a short axis is empty).
+ */
+export function slicePositions(size: number, from: number, to: number, step: number): number[] {
+  const bound = (i: number, lo: number, hi: number) => (i < 0 ? Math.max(i + size, lo) : Math.min(i, hi));
+  const [start, stop] = step > 0 ? [bound(from, 0, size), bound(to, 0, size)] : [bound(from, -1, size - 1), bound(to, -1, size - 1)];
+  const out: number[] = [];
+  for (let i = start; step > 0 ? i < stop : i > stop; i += step) out.push(i);
+  return out;
 }

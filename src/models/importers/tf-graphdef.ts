@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { UserError, messageOf } from '../../errors.js';
 import { float, GraphBuilder, modelOf, type AttrInput } from '../../onnx/builder.js';
 import { DataType, type Dim, type Model } from '../../onnx/ir.js';
-import { broadcastDims, foldBinary, permute, product } from './constant-folding.js';
+import { broadcastDims, foldBinary, permute, product, slicePositions } from './constant-folding.js';
 import { depthwiseToOihw, kernelToOihw, tfWindow } from './tf-conventions.js';
 import { decodeGraphDef, decodeTensor, int64, shapeDims, TfType, type TfAttr, type TfNode } from './tf-graphdef-schema.js';
 
@@ -62,16 +62,11 @@ const dataInputs = (n: TfNode): { name: string; index: number }[] =>
     return { name: name!, index: Number(index ?? 0) };
   });
 
+/** A slice bound past either end of any axis. */
+const FAR = Number.MAX_SAFE_INTEGER;
+
 /** Ops that pass their first input through in inference. */
 const PASS_THROUGH = new Set(['Identity', 'StopGradient', 'Snapshot', 'PreventGradient', 'CheckNumerics', 'PlaceholderWithDefault', 'Cast']);
-
-/** Elements of an axis of `size` that Python's `[from:to:step]` keeps (negative indices count from the end). */
-function sliceLength(size: number, from: number, to: number, step: number): number {
-  const bound = (i: number, lo: number, hi: number) => (i < 0 ? Math.max(i + size, lo) : Math.min(i, hi));
-  return step > 0
-    ? Math.max(0, Math.ceil((bound(to, 0, size) - bound(from, 0, size)) / step))
-    : Math.max(0, Math.ceil((bound(from, -1, size - 1) - bound(to, -1, size - 1)) / -step));
-}
 
 /** Reads a frozen GraphDef file and converts it (see `convertTfGraphDef`). */
 export function importTfGraphDef(path: string, opts: TfImportOptions = {}): Model {
@@ -601,24 +596,19 @@ class Converter {
     if (begin!.length !== 1 || end!.length !== 1 || step!.length !== 1) this.fail('only 1-D slices are supported');
     if (this.num('ellipsis_mask', 0) || this.num('new_axis_mask', 0)) this.fail('ellipsis and new-axis masks are not supported');
     const n = x.data.length;
-    const s = step![0]!;
-    if (s === 0) this.fail('stride 0');
-    const clamp = (i: number) => Math.min(Math.max(i < 0 ? i + n : i, s > 0 ? 0 : -1), s > 0 ? n : n - 1);
     if (this.num('shrink_axis_mask', 0) & 1) {
       const i = begin![0]! < 0 ? begin![0]! + n : begin![0]!;
       if (i < 0 || i >= n) this.fail(`index ${begin![0]} is out of range for ${n} values`);
       return { kind: 'int', dims: [], data: [x.data[i]!] };
     }
-    const from = this.num('begin_mask', 0) & 1 ? (s > 0 ? 0 : n - 1) : clamp(begin![0]!);
-    const to = this.num('end_mask', 0) & 1 ? (s > 0 ? n : -1) : clamp(end![0]!);
-    const data: (number | null)[] = [];
-    for (let i = from; s > 0 ? i < to : i > to; i += s) data.push(x.data[i]!);
+    const [from, to, s] = this.sliceRange(0, begin!, end!, step!);
+    const data = slicePositions(n, from, to, s).map((i) => x.data[i]!);
     return { kind: 'int', dims: [data.length], data };
   }
 
   /**
    * A strided slice of a computed tensor (NASNet's pad-then-shift `x[:, 1:, 1:, :]`) as an ONNX Slice over
-   * the axes it narrows; begin/end masks mean "from the start" / "to the end" in the step's direction.
+   * the axes it narrows.
    */
   private sliceTensor(x: Tensor, ins: Value[]): Tensor {
     const rank = x.dims.length;
@@ -627,22 +617,29 @@ class Converter {
       this.fail('ellipsis, new-axis and shrink-axis masks are not supported on computed tensors');
     }
     if (begin.length > rank || end.length !== begin.length || step.length !== begin.length) this.fail(`begin, end and strides must have one value per axis (at most ${rank})`);
-    const [beginMask, endMask] = [this.num('begin_mask', 0), this.num('end_mask', 0)];
-    const far = Number.MAX_SAFE_INTEGER;
     const slice = { starts: [] as number[], ends: [] as number[], axes: [] as number[], steps: [] as number[] };
     const dims = [...x.dims];
-    begin.forEach((b, a) => {
-      const s = step[a]!;
-      if (s === 0) this.fail('stride 0');
-      const from = (beginMask >> a) & 1 ? (s > 0 ? 0 : -1) : b;
-      const to = (endMask >> a) & 1 ? (s > 0 ? far : -far) : end[a]!;
-      if (from === 0 && to >= far && s === 1) return; // the whole axis
+    begin.forEach((_, a) => {
+      const [from, to, s] = this.sliceRange(a, begin, end, step);
+      if (from === 0 && to === FAR && s === 1) return; // the whole axis
       slice.starts.push(from); slice.ends.push(to); slice.axes.push(this.onnxAxis(a, rank)); slice.steps.push(s);
-      dims[a] = x.dims[a] == null ? null : sliceLength(x.dims[a]!, from, to, s);
+      dims[a] = x.dims[a] == null ? null : slicePositions(x.dims[a]!, from, to, s).length;
     });
     if (slice.axes.length === 0) return x;
     const c = (what: keyof typeof slice) => this.b.constInt64(`slice_${what}`, slice[what]);
     return this.out(this.b.op('Slice', [x.name, c('starts'), c('ends'), c('axes'), c('steps')]), dims);
+  }
+
+  /**
+   * Python-style [from, to, step] of axis `a` of a StridedSlice: a begin/end mask bit means "from the start" /
+   * "to the end" in the step's direction (FAR stands for past the end).
+   */
+  private sliceRange(a: number, begin: number[], end: number[], step: number[]): [number, number, number] {
+    const s = step[a]!;
+    if (s === 0) this.fail('stride 0');
+    const from = (this.num('begin_mask', 0) >> a) & 1 ? (s > 0 ? 0 : -1) : begin[a]!;
+    const to = (this.num('end_mask', 0) >> a) & 1 ? (s > 0 ? FAR : -FAR) : end[a]!;
+    return [from, to, s];
   }
 
   private pack(ins: Value[]): IntConst {
