@@ -81,7 +81,7 @@ export function registerModels(program: Command): void {
 
   models.command('pull')
     .description('download a model file and verify its sha256; a paper model name also writes its manifest')
-    .argument('<url-or-name>', 'http(s) URL of an .onnx file, a TF.js model.json, a frozen TensorFlow graph (.pb) or a .tar.gz holding one (or a checkpoint), or a paper model name (e.g. vgg_16)')
+    .argument('<url-or-name>', 'http(s) URL of an .onnx file, a TF.js model.json, a frozen TensorFlow graph (.pb), a .safetensors file, or a .tar.gz holding one (or a checkpoint), or a paper model name (e.g. vgg_16)')
     .option('--sha256 <hex>', 'expected sha256 of a URL; the file is kept only if it matches (paper models carry theirs)')
     .option('--member <path>', 'the URL is a .tar.gz/.tgz archive: extract this file from it (a checkpoint .index brings its data shards; the archive is kept beside it)')
     .option('--out <file>', 'where to save it (default: the model cache, named after the URL or as the paper preset expects)')

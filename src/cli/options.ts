@@ -26,7 +26,7 @@ export function modelOptions(o: ModelFlags): LoadModelOptions {
 
 
 /** How every command describes its model argument (what loadModel accepts). */
-export const MODEL_ARGUMENT = 'path to an .onnx file, a TF.js model.json, a frozen TensorFlow graph (.pb), a TensorFlow checkpoint index (.index, with a manifest naming its architecture), or zoo:<name>';
+export const MODEL_ARGUMENT = 'path to an .onnx file, a TF.js model.json, a frozen TensorFlow graph (.pb), a TensorFlow checkpoint index (.index) or timm weights (.safetensors), each with a manifest naming its architecture, or zoo:<name>';
 
 export const labelsFlag = () => new Option('--labels <file>', 'class ids/names in logit order, one per line or a JSON array (overrides the manifest)');
 export const threadsFlag = () => new Option('--threads <n>', 'ONNX Runtime intra-op threads (default 2)').argParser(intOption);

@@ -29,8 +29,8 @@ export interface ModelSource {
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /**
- * Reads a model by its name: a path to an .onnx file, a TF.js model.json, a frozen TensorFlow GraphDef (.pb)
- * or a TensorFlow checkpoint's .index (whose manifest names its architecture).
+ * Reads a model by its name: a path to an .onnx file, a TF.js model.json, a frozen TensorFlow GraphDef (.pb),
+ * a TensorFlow checkpoint's .index or a .safetensors file (whose manifests name their architecture).
  */
 export async function readModelSource(spec: string, override: ManifestInput = {}): Promise<ModelSource> {
   if (spec.startsWith('zoo:')) return readZooModel(spec.slice(4), override);
@@ -53,26 +53,47 @@ export async function readModelSource(spec: string, override: ManifestInput = {}
       model = decodeModel(bytes, spec);
     }
     hash = sha256(bytes);
-  } else if (/\.index$/i.test(spec)) {
-    ({ model, hash } = await readCheckpointModel(spec, manifest, found.path));
+  } else if (/\.(index|safetensors)$/i.test(spec)) {
+    ({ model, hash } = await readWeightsModel(spec, manifest, found.path));
   } else if (/\.json$/i.test(spec)) {
     // Loaded on demand: most runs never touch a TF.js model.
     const { importTfjsLayers } = await import('./importers/tfjs-layers.js');
     model = await importTfjsLayers(spec);
     hash = sha256(encodeModel(model));
   } else {
-    throw new UserError(`${spec}: not a model name; expected a path to an .onnx file, a TF.js model.json, a frozen TensorFlow graph (.pb), a TensorFlow checkpoint (.index), or zoo:<name>`);
+    throw new UserError(`${spec}: not a model name; expected a path to an .onnx file, a TF.js model.json, a frozen TensorFlow graph (.pb), a TensorFlow checkpoint (.index), timm weights (.safetensors), or zoo:<name>`);
   }
   validateModel(model, spec);
   return { model, manifest, baseDir: dirname(found.path ?? spec), sha256: hash };
 }
 
-/** A checkpoint with the network its manifest names; its sha256 covers the index and the data shards, in order. */
-async function readCheckpointModel(spec: string, { architecture, inputSize }: Manifest, manifestPath: string | undefined): Promise<{ model: Model; hash: string }> {
+/** The architectures whose weights come without a graph, by the file that holds them. */
+const WEIGHT_FILES = {
+  index: { what: 'a TensorFlow checkpoint', architectures: ['densenet121', 'densenet161', 'densenet169'] },
+  safetensors: { what: 'a safetensors file', architectures: ['nasnetalarge'] },
+} as const;
+
+/**
+ * Weights without a graph (a TensorFlow checkpoint, timm's safetensors) with the network their manifest
+ * names. A checkpoint's sha256 covers the index and the data shards, in order.
+ */
+async function readWeightsModel(spec: string, { architecture, inputSize }: Manifest, manifestPath: string | undefined): Promise<{ model: Model; hash: string }> {
+  const kind = spec.toLowerCase().endsWith('.index') ? 'index' : 'safetensors';
+  const { what, architectures } = WEIGHT_FILES[kind];
+  const where = manifestPath ?? sidecarManifestPath(spec);
   if (!architecture) {
-    throw new UserError(`${spec}: a TensorFlow checkpoint holds weights without the network; name it with the manifest field "architecture" in ${manifestPath ?? sidecarManifestPath(spec)} (densenet121, densenet161 or densenet169)`);
+    throw new UserError(`${spec}: ${what} holds weights without the network; name it with the manifest field "architecture" in ${where} (${architectures.join(', ')})`);
   }
-  // Loaded on demand: most runs never touch a checkpoint.
+  if (!(architectures as readonly string[]).includes(architecture)) {
+    throw new UserError(`${where}: manifest field 'architecture': '${architecture}' is not built from ${what}; expected ${architectures.join(', ')}`);
+  }
+  // Loaded on demand: most runs never touch these formats.
+  if (architecture === 'nasnetalarge') {
+    const { SafeTensors } = await import('./importers/safetensors.js');
+    const { importTimmNasnet, TIMM_NASNETS } = await import('./importers/timm-nasnet.js');
+    const weights = SafeTensors.read(spec);
+    return { model: importTimmNasnet(weights, TIMM_NASNETS[architecture], inputSize), hash: weights.sha256 };
+  }
   const { Checkpoint } = await import('./importers/tf-checkpoint.js');
   const { importSlimDenseNet, SLIM_DENSENETS } = await import('./importers/slim-densenet.js');
   const ckpt = Checkpoint.read(spec);

@@ -33,10 +33,11 @@ export const ManifestSchema = z.object({
   /** Output node of a frozen TensorFlow graph (.pb) with several unread nodes (e.g. auxiliary logits). */
   tfOutput: z.string().min(1).optional(),
   /**
-   * The network a TensorFlow checkpoint (.index) holds the weights of: a checkpoint has no graph, so it is
-   * built in code. The TF-slim DenseNets of pudae/tensorflow-densenet.
+   * The network a weights-only file holds the weights of; having no graph, it is built in code. For a
+   * TensorFlow checkpoint (.index): the TF-slim DenseNets of pudae/tensorflow-densenet; for a .safetensors
+   * file: timm's NASNet-A Large.
    */
-  architecture: z.enum(['densenet121', 'densenet161', 'densenet169']).optional(),
+  architecture: z.enum(['densenet121', 'densenet161', 'densenet169', 'nasnetalarge']).optional(),
   /** Where `models pull` fetches the model from, with its sha256 (of the archive when `member` is set). */
   url: z.string().url().optional(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
@@ -60,7 +61,7 @@ export function parseManifest(value: unknown, source: string): Manifest {
 
 /** The manifest beside a model file: `<model>.manifest.json` (model.json → model.manifest.json, x.ckpt.index → x.ckpt.manifest.json). */
 export function sidecarManifestPath(modelPath: string): string {
-  return modelPath.replace(/\.(onnx|json|pb|index)$/i, '') + '.manifest.json';
+  return modelPath.replace(/\.(onnx|json|pb|index|safetensors)$/i, '') + '.manifest.json';
 }
 
 export function readManifestFile(path: string): Manifest {

@@ -34,7 +34,7 @@ const ModelEntrySchema = z
   .union([
     modelName,
     z.object({
-      /** What loadModel accepts: a path to an .onnx file, a TF.js model.json, a frozen TF graph (.pb), a TF checkpoint's .index, or zoo:<name>. */
+      /** What loadModel accepts: a path to an .onnx file, a TF.js model.json, a frozen TF graph (.pb), a TF checkpoint's .index, timm weights (.safetensors), or zoo:<name>. */
       name: modelName,
       manifest: manifestOverride.optional(),
       /** A label list file that overrides the manifest's. */

@@ -42,12 +42,10 @@ function missingModel(entry: ModelEntry, i: number): string[] {
   const { url, sha256, member, name } = entry.manifest ?? {};
   // A paper model by its table name: the pull also writes its manifest and fetches the class list.
   const paper = name === undefined ? undefined : findPaperModel(name);
-  const how = paper?.url && basename(entry.name) === paper.file
+  const how = paper && basename(entry.name) === paper.file
     ? `get it with: robustscope models pull ${paper.name} --out ${entry.name}`
     : url
     ? `get it with: robustscope models pull ${url}${sha256 ? ` --sha256 ${sha256}` : ''}${member ? ` --member ${member}` : ''} --out ${entry.name}`
-    : paper
-    ? `no public download with a recorded sha256 yet (robustscope models pull ${paper.name} says what is known); save the model there`
     : 'no download URL is recorded for it yet: export the model to ONNX and save it there';
   return [`models[${i}] ${entry.name}: ${how}`];
 }

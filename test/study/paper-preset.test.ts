@@ -73,24 +73,11 @@ test('each preset model gets a manifest with its file\'s input size, label offse
     assert.equal(manifest.member, m.member);
     assert.equal(manifest.tfOutput, m.tfOutput);
   }
-  // The 1001-class models of the study keep their background offset whenever no other file replaces them.
-  for (const m of PAPER_MODELS.filter((p) => !p.url && p.study.classes === 1001)) assert.equal(paperManifest(m).labelOffset, 1, m.name);
 });
 
-test('every download is https with a 64-hex sha256 read from a pinned record: an LFS pointer (ONNX) or a recipe or model list (TensorFlow releases)', () => {
+test('every download is https with a 64-hex sha256 read from a pinned record: an LFS pointer (ONNX, Hugging Face Hub) or a recipe or model list (TensorFlow releases)', () => {
   for (const m of PAPER_MODELS) {
     assert.ok(m.note.trim().length > 0, `${m.name}: a note says what the file is or what was searched`);
-    if (m.url === undefined) {
-      assert.equal(m.sha256, undefined, m.name);
-      assert.equal(m.bytes, undefined, m.name);
-      assert.equal(m.source, undefined, m.name);
-      assert.equal(m.member, undefined, m.name);
-      // Without a public file the manifest states the study's facts.
-      assert.equal(m.inputSize, m.study.inputSize, m.name);
-      assert.equal(m.classes, m.study.classes, m.name);
-      assert.deepEqual(m.preprocess, m.study.preprocess, m.name);
-      continue;
-    }
     assert.match(m.url, /^https:\/\//, m.name);
     assert.match(m.sha256 ?? '', /^[0-9a-f]{64}$/, m.name);
     if (m.format === 'ckpt') {
@@ -104,6 +91,19 @@ test('every download is https with a 64-hex sha256 read from a pinned record: an
       assert.ok(Number.isInteger(m.bytes) && m.bytes! > 0, `${m.name}: size`);
       assert.deepEqual([m.inputSize, m.classes, m.preprocess, m.outputs], [m.study.inputSize, m.study.classes, m.study.preprocess, 'logits'], m.name);
       assert.match(m.note, /^The study's network/, m.name);
+      continue;
+    }
+    if (m.format === 'safetensors') {
+      // timm's port of the study's weights on the Hugging Face Hub, pinned to a commit, built as the architecture the manifest names.
+      const hub = /^huggingface\.co\/([\w.-]+\/[\w.-]+)@([0-9a-f]{40}):(model\.safetensors)$/.exec(m.source);
+      assert.ok(hub, `${m.name}: source names repository, commit and path`);
+      assert.equal(m.url, `https://huggingface.co/${hub[1]}/resolve/${hub[2]}/${hub[3]}`, `${m.name}: url is the file at that commit`);
+      assert.equal(m.file, `${m.name}.safetensors`);
+      assert.equal(m.member, undefined, m.name);
+      assert.equal(paperManifest(m).architecture, m.architecture);
+      assert.deepEqual([m.inputSize, m.outputs], [m.study.inputSize, 'logits'], m.name);
+      for (const px of PIXELS) assert.ok(closeAll(apply(parsedPre(m, 'file'), px), apply(parsedPre(m, 'study'), px), 1e-9), `${m.name}: the study's transform`);
+      if (m.classes !== m.study.classes) assert.match(m.note, /1000 classes/, `${m.name}: note on classes`);
       continue;
     }
     assert.equal(m.architecture, undefined, m.name);
@@ -132,8 +132,7 @@ test('every download is https with a 64-hex sha256 read from a pinned record: an
     if (m.classes !== m.study.classes) assert.match(m.note, /1000 classes/, `${m.name}: note on classes`);
     for (const px of PIXELS) assert.ok(apply(parsedPre(m, 'file'), px).every(Number.isFinite), m.name);
   }
-  const defined = PAPER_MODELS.filter((m) => m.url);
-  assert.equal(new Set(defined.map((m) => m.url)).size, defined.length, 'no file stands in for two study models');
-  assert.equal(new Set(defined.map((m) => m.sha256)).size, defined.length);
+  assert.equal(new Set(PAPER_MODELS.map((m) => m.url)).size, PAPER_MODELS.length, 'no file stands in for two study models');
+  assert.equal(new Set(PAPER_MODELS.map((m) => m.sha256)).size, PAPER_MODELS.length);
   assert.equal(new Set(PAPER_MODELS.map((m) => m.file)).size, PAPER_MODELS.length);
 });

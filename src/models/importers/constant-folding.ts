@@ -8,7 +8,7 @@ export const product = (dims: readonly number[]) => dims.reduce((a, b) => a * b,
 const strides = (dims: readonly number[]) => dims.map((_, i) => product(dims.slice(i + 1)));
 
 /** Row-major permutation of any rank: output axis i is input axis perm[i]. */
-export function permute<T>(data: ArrayLike<T>, dims: number[], perm: number[], make: (n: number) => { [k: number]: T; length: number }) {
+export function permute<T, A extends { [k: number]: T; length: number }>(data: ArrayLike<T>, dims: number[], perm: number[], make: (n: number) => A): { dims: number[]; data: A } {
   const inStrides = strides(dims);
   const outDims = perm.map((p) => dims[p]!);
   const out = make(data.length);

@@ -5,14 +5,14 @@
  * definition: every variable is looked up by the name TF-slim gives it, with the shape the architecture
  * implies, so a checkpoint of another network fails with the variable it lacks.
  *
- * The graph is then converted like any frozen graph (tf-graphdef.ts), so TensorFlow's SAME padding and
- * pooling conventions are applied in one place.
+ * The graph is then converted like any frozen graph (tf-graph-writer.ts).
  */
 import type { Model } from '../../onnx/ir.js';
 import { UserError } from '../../errors.js';
 import type { Checkpoint } from './tf-checkpoint.js';
 import { convertTfNodes } from './tf-graphdef.js';
-import { TfType, type TfAttr, type TfNode } from './tf-graphdef-schema.js';
+import type { TfNode } from './tf-graphdef-schema.js';
+import { TfGraphWriter } from './tf-graph-writer.js';
 
 /** One DenseNet of nets/densenet.py: its variable scope and the arguments its constructor passes. */
 export interface SlimDenseNet {
@@ -40,55 +40,32 @@ const BN_EPSILON = 1.1e-5;
 /** densenet(): reduction 0.5, so each transition keeps half the channels. */
 const COMPRESSION = 0.5;
 
-const ints = (i: number[]): TfAttr => ({ list: { i } });
-const text = (s: string): TfAttr => ({ s: new TextEncoder().encode(s) });
-const shape = (dims: number[]) => ({ dim: dims.map((size) => ({ size })) });
-
-/** Builds GraphDef nodes in TensorFlow's NHWC conventions. */
-class GraphWriter {
-  readonly nodes: TfNode[] = [];
-
-  constructor(private readonly ckpt: Checkpoint) {}
-
-  add(name: string, op: string, input: string[], attr: Record<string, TfAttr> = {}): string {
-    this.nodes.push({ name, op, input, attr });
-    return name;
+/** TF-slim's layers over a checkpoint's variables. */
+class SlimWriter extends TfGraphWriter {
+  constructor(private readonly ckpt: Checkpoint) {
+    super();
   }
 
   /** The checkpoint variable `name` as a Const node. */
   variable(name: string, dims: number[]): string {
-    const data = this.ckpt.float(name, dims);
-    const tensor = { dtype: TfType.FLOAT, tensor_shape: shape(dims), tensor_content: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-    return this.add(name, 'Const', [], { dtype: { type: TfType.FLOAT }, value: { tensor } });
-  }
-
-  /** An int32 vector Const (axes). */
-  int32(name: string, values: number[]): string {
-    return this.add(name, 'Const', [], { dtype: { type: TfType.INT32 }, value: { tensor: { dtype: TfType.INT32, tensor_shape: shape([values.length]), int_val: values } } });
+    return this.float(name, this.ckpt.float(name, dims), dims);
   }
 
   /** slim.conv2d without bias or activation (densenet_arg_scope), SAME padding. */
-  conv(x: string, scope: string, kernel: number, stride: number, cin: number, cout: number): string {
-    const w = this.variable(`${scope}/weights`, [kernel, kernel, cin, cout]);
-    return this.add(`${scope}/convolution`, 'Conv2D', [x, w], { strides: ints([1, stride, stride, 1]), padding: text('SAME'), data_format: text('NHWC') });
+  slimConv(x: string, scope: string, kernel: number, stride: number, cin: number, cout: number): string {
+    return this.conv(`${scope}/convolution`, x, this.variable(`${scope}/weights`, [kernel, kernel, cin, cout]), stride, 'SAME');
   }
 
   /** slim.batch_norm(scale=True) in inference mode: the moving statistics. */
-  batchNorm(x: string, scope: string, channels: number): string {
-    const [gamma, beta, mean, variance] = ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((v) => this.variable(`${scope}/${v}`, [channels]));
-    return this.add(`${scope}/FusedBatchNorm`, 'FusedBatchNorm', [x, gamma!, beta!, mean!, variance!], {
-      epsilon: { f: BN_EPSILON }, is_training: { b: false }, data_format: text('NHWC'),
-    });
+  slimBatchNorm(x: string, scope: string, channels: number): string {
+    const params = ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((v) => this.variable(`${scope}/${v}`, [channels]));
+    return this.batchNorm(`${scope}/FusedBatchNorm`, x, params, BN_EPSILON);
   }
 
   /** _conv: batch norm, ReLU, convolution (no dropout in inference). */
   bnReluConv(x: string, scope: string, kernel: number, cin: number, cout: number): string {
-    const y = this.add(`${scope}/Relu`, 'Relu', [this.batchNorm(x, `${scope}/BatchNorm`, cin)]);
-    return this.conv(y, `${scope}/Conv`, kernel, 1, cin, cout);
-  }
-
-  pool(x: string, name: string, op: 'MaxPool' | 'AvgPool', size: number, stride: number, padding: 'SAME' | 'VALID'): string {
-    return this.add(name, op, [x], { ksize: ints([1, size, size, 1]), strides: ints([1, stride, stride, 1]), padding: text(padding), data_format: text('NHWC') });
+    const y = this.add(`${scope}/Relu`, 'Relu', [this.slimBatchNorm(x, `${scope}/BatchNorm`, cin)]);
+    return this.slimConv(y, `${scope}/Conv`, kernel, 1, cin, cout);
   }
 }
 
@@ -97,16 +74,16 @@ class GraphWriter {
  * preprocessed), output `<scope>/logits/BiasAdd`, the [N, 1, 1, classes] logits.
  */
 export function slimDenseNetNodes(ckpt: Checkpoint, net: SlimDenseNet, [height, width]: readonly [number, number]): TfNode[] {
-  const g = new GraphWriter(ckpt);
+  const g = new SlimWriter(ckpt);
   const s = net.scope;
   const logitsShape = ckpt.dims(`${s}/logits/weights`);
   if (!logitsShape) throw new UserError(`${ckpt.source}: the checkpoint has no variable '${s}/logits/weights' (not a ${s} checkpoint?)`);
   const classes = logitsShape[3] ?? 0;
 
-  let x = g.add('Placeholder', 'Placeholder', [], { dtype: { type: TfType.FLOAT }, shape: { shape: shape([-1, height, width, 3]) } });
-  x = g.conv(x, `${s}/conv1`, 7, 2, 3, net.filters);
-  x = g.add(`${s}/Relu`, 'Relu', [g.batchNorm(x, `${s}/BatchNorm`, net.filters)]);
-  x = g.pool(x, `${s}/MaxPool2D/MaxPool`, 'MaxPool', 3, 2, 'SAME');
+  let x = g.placeholder(height, width, 3);
+  x = g.slimConv(x, `${s}/conv1`, 7, 2, 3, net.filters);
+  x = g.add(`${s}/Relu`, 'Relu', [g.slimBatchNorm(x, `${s}/BatchNorm`, net.filters)]);
+  x = g.pool(`${s}/MaxPool2D/MaxPool`, x, 'MaxPool', 3, 2, 'SAME');
   const concatAxis = g.int32(`${s}/concat/axis`, [3]);
   let channels = net.filters;
   net.layers.forEach((count, b) => {
@@ -119,13 +96,13 @@ export function slimDenseNetNodes(ckpt: Checkpoint, net: SlimDenseNet, [height, 
     if (b === net.layers.length - 1) return;
     const scope = `${s}/transition_block${b + 1}`;
     const kept = Math.floor(channels * COMPRESSION);
-    x = g.pool(g.bnReluConv(x, `${scope}/blk`, 1, channels, kept), `${scope}/AvgPool2D/AvgPool`, 'AvgPool', 2, 2, 'VALID');
+    x = g.pool(`${scope}/AvgPool2D/AvgPool`, g.bnReluConv(x, `${scope}/blk`, 1, channels, kept), 'AvgPool', 2, 2, 'VALID');
     channels = kept;
   });
-  x = g.add(`${s}/final_block/Relu`, 'Relu', [g.batchNorm(x, `${s}/final_block/BatchNorm`, channels)]);
+  x = g.add(`${s}/final_block/Relu`, 'Relu', [g.slimBatchNorm(x, `${s}/final_block/BatchNorm`, channels)]);
   x = g.add(`${s}/final_block/global_avg_pool/Mean`, 'Mean', [x, g.int32(`${s}/final_block/global_avg_pool/axes`, [1, 2])], { keep_dims: { b: true } });
-  x = g.conv(x, `${s}/logits`, 1, 1, channels, classes);
-  g.add(`${s}/logits/BiasAdd`, 'BiasAdd', [x, g.variable(`${s}/logits/biases`, [classes])], { data_format: text('NHWC') });
+  x = g.slimConv(x, `${s}/logits`, 1, 1, channels, classes);
+  g.biasAdd(`${s}/logits/BiasAdd`, x, g.variable(`${s}/logits/biases`, [classes]));
   return g.nodes;
 }
 

@@ -3,6 +3,7 @@ import type { ManifestInput } from '../../models/manifest.js';
 import { dirname, join } from 'node:path';
 import { pullFile, pullModel, sourceUrl, type ModelPullOptions, type ModelPullResult, type PullResult } from '../../models/pull.js';
 import type { SlimArchitecture } from '../../models/importers/slim-densenet.js';
+import type { TimmArchitecture } from '../../models/importers/timm-nasnet.js';
 
 type Preprocess = NonNullable<ManifestInput['preprocess']>;
 
@@ -22,12 +23,12 @@ export interface StudyFacts {
  * checkpoint, the entry points to it and its facts are the study's. Otherwise, where a public ONNX release
  * of the architecture exists, the entry points to it and `inputSize`, `classes`, `preprocess` and `outputs`
  * describe THAT file (they are what the manifest says); `study` keeps what the study ran and `note` says
- * how the file differs. Where nothing usable is published, `url`/`sha256` stay undefined, the file facts
- * are the study's (for a converted file someone may provide), and `note` says what was searched.
+ * how the file differs.
  *
  * Every sha256 and size was read from a record pinned in `source` (`owner/repo@commit:path`): the Git LFS
  * pointer of an ONNX Model Zoo file (its `oid sha256:` is the sha256 of the file GitHub serves for it; the
- * url is pinned to that commit), or the build recipe or model list that downloads a TensorFlow release.
+ * url is pinned to that commit), the build recipe or model list that downloads a TensorFlow release, or the
+ * Git LFS oid the Hugging Face Hub shows for a file of a pinned commit.
  */
 export interface PaperModel {
   name: string;
@@ -42,28 +43,29 @@ export interface PaperModel {
   preprocess: Preprocess;
   /** 'softmax': the graph ends in a Softmax, which the manifest's outputs 'auto' removes to expose logits. */
   outputs: 'logits' | 'softmax';
-  url: string | undefined;
-  sha256: string | undefined;
+  url: string;
+  sha256: string;
   /** Size in bytes of the file at `url`, where the record gives it. */
   bytes: number | undefined;
   /**
    * Where sha256 and size were read, as `owner/repo@commit:path`: the stored Git LFS pointer of an ONNX
-   * Model Zoo file, or the build recipe / model list that pins a TensorFlow release.
+   * Model Zoo file, the build recipe / model list that pins a TensorFlow release, or a Hugging Face Hub
+   * file (`huggingface.co/owner/repo@commit:path`).
    */
-  source: string | undefined;
-  /** What `file` is: an ONNX model, a frozen TensorFlow graph, or a TensorFlow checkpoint's index. */
-  format: 'onnx' | 'pb' | 'ckpt';
+  source: string;
+  /** What `file` is: an ONNX model, a frozen TensorFlow graph, a TensorFlow checkpoint's index, or timm's safetensors weights. */
+  format: 'onnx' | 'pb' | 'ckpt' | 'safetensors';
   /** For a TensorFlow release archive: the frozen graph's or checkpoint index's path inside the .tgz at `url`. */
   member: string | undefined;
   /** The archive's file name where `url` does not end in it (a Google Drive link). */
   archive: string | undefined;
-  /** For a checkpoint: the network it holds the weights of (the manifest's `architecture`). */
-  architecture: SlimArchitecture | undefined;
+  /** For weights without a graph (checkpoint, safetensors): the network they belong to (the manifest's `architecture`). */
+  architecture: SlimArchitecture | TimmArchitecture | undefined;
   /** For a TensorFlow graph: its output node, where the record names it (not auxiliary heads). */
   tfOutput: string | undefined;
   /** What the study ran (STUDY.md). */
   study: StudyFacts;
-  /** How the public file differs from the study's network, or what was searched when there is none. */
+  /** How the public file differs from the study's network. */
   note: string;
 }
 
@@ -131,34 +133,34 @@ const checkpointRelease = (r: CheckpointRelease) => ({
   outputs: 'logits' as const, format: 'ckpt' as const,
 });
 
-/** The cache file name of each format (a checkpoint is named by its index). */
-const EXTENSION = { onnx: 'onnx', pb: 'pb', ckpt: 'ckpt.index' } as const;
+/**
+ * timm's weights of a network on the Hugging Face Hub (`repo` at `commit`), a safetensors file whose sha256 is
+ * the Git LFS oid the Hub shows for it; `architecture` is the network built around them. Its graph ends in
+ * the logits of 1000 classes, with timm's ImageNet preprocessing for the weights' origin.
+ */
+interface TimmRelease { repo: string; commit: string; sha256: string; architecture: TimmArchitecture; preprocess: Preprocess; inputSize: number }
 
-/** A frozen graph of the study's network that is published without a recorded hash: the file the preset expects, not pulled. */
-interface UnhashedGraph { format: 'pb'; tfOutput: string; outputs: PaperModel['outputs'] }
+const timmRelease = (r: TimmRelease) => ({
+  url: `https://huggingface.co/${r.repo}/resolve/${r.commit}/model.safetensors`, sha256: r.sha256,
+  source: `huggingface.co/${r.repo}@${r.commit}:model.safetensors`, architecture: r.architecture,
+  inputSize: r.inputSize, classes: 1000 as const, preprocess: r.preprocess, outputs: 'logits' as const, format: 'safetensors' as const,
+});
+
+/** The cache file name of each format (a checkpoint is named by its index). */
+const EXTENSION = { onnx: 'onnx', pb: 'pb', ckpt: 'ckpt.index', safetensors: 'safetensors' } as const;
 
 const model = (
   name: string, family: string, inputSize: number, classes: 1000 | 1001, preprocess: Preprocess,
-  release: ReturnType<typeof onnxZoo> | ReturnType<typeof tfRelease> | ReturnType<typeof checkpointRelease> | UnhashedGraph | undefined, note: string,
+  release: ReturnType<typeof onnxZoo> | ReturnType<typeof tfRelease> | ReturnType<typeof checkpointRelease> | ReturnType<typeof timmRelease>, note: string,
 ): PaperModel => ({
-  name, family, inputSize, classes, preprocess, outputs: 'logits',
-  url: undefined, sha256: undefined, bytes: undefined, source: undefined, member: undefined, archive: undefined, architecture: undefined,
+  name, family, inputSize, classes, preprocess,
+  bytes: undefined, member: undefined, archive: undefined, architecture: undefined,
   tfOutput: undefined, format: 'onnx',
   ...release,
-  file: `${name}.${EXTENSION[release && 'format' in release ? release.format : 'onnx']}`,
+  file: `${name}.${EXTENSION['format' in release ? release.format : 'onnx']}`,
   study: { inputSize, classes, preprocess },
   note,
 });
-
-/** What was searched for the models without a usable public file. */
-const SEARCHED =
-  'Searched: ONNX Model Zoo (onnx/models: vision/, validated/, archive/), tfjs-models, OpenVINO Open Model Zoo, ' +
-  'Xiaomi MACE models, Yocto recipes (renesas-rz/meta-renesas-ai), TensorFlow\'s WORKSPACE.';
-/** The only ONNX files of these architectures in onnx/models, and why they are not used. */
-const TURNKEY =
-  'onnx/models holds TurnkeyML exports of timm/torch-hub models under Computer_Vision/ (e.g. %s), but their ' +
-  'generating scripts (onnx/turnkeyml models/, `pretrained` defaults to False) do not show that trained ' +
-  'weights were exported, and no accuracy is published for them; not used until someone checks one.';
 
 const OMZ = 'openvinotoolkit/open_model_zoo';
 /** A public Google Drive file's direct download (confirm=t skips the page Drive shows before large files). */
@@ -319,15 +321,20 @@ export const PAPER_MODELS: readonly PaperModel[] = [
     record: `${OMZ}@13a67b6a25408aa98809de4bb97590efb897a74e:models/public/densenet-161-tf/model.yml`,
   }), densenetNote(161) + ' Open Model Zoo mirrors the archive (the same sha256 as pudae\'s Google Drive file ' +
     '0B_fUSpodN0t0NmZvTnZZa2plaHc, recorded at commit 74d4d885).'),
-  // The file the preset expects is TF-slim's frozen graph; only its download lacks a recorded hash.
-  model('nasnet_large', 'nasnet', 331, 1001, INCEPTION, { format: 'pb', tfOutput: 'final_layer/predictions', outputs: 'softmax' },
-    'No public file with a recorded sha256. ' + SEARCHED + ' ' + TURNKEY.replace('%s', 'nasnetalarge_Opset17_timm') + ' ' +
-    `${TFLITE_ZOO}/nasnet_large_2018_04_27.tgz holds TF-slim's frozen graph (nasnet_large.pb, input 331x331, output ` +
-    'final_layer/predictions), whose ops robustscope\'s importer covers, including the pad-and-shift StridedSlice of ' +
-    'NASNet\'s reductions (not checked against the file itself), but no record searched gives the archive\'s sha256 (recipes pin ' +
-    'only nasnet_mobile; Open Model Zoo has no NASNet), so it is not pulled: whoever checks that archive can save its ' +
-    'nasnet_large.pb as nasnet_large.pb in the model folder. nasnet-a_large_04_10_2017.tar.gz is a checkpoint of a ' +
-    'network robustscope does not build.'),
+  model('nasnet_large', 'nasnet', 331, 1001, INCEPTION, timmRelease({
+    repo: 'timm/nasnetalarge.tf_in1k',
+    commit: '2188423afb58a54ecc6eb20e22179f24bfb92275',
+    sha256: 'a9852852333c258f0d86b90185580de4bbad1265cb3a9eb1f13165b91bfe638d',
+    architecture: 'nasnetalarge', preprocess: INCEPTION, inputSize: 331,
+  }), 'The study\'s weights in PyTorch form: timm\'s nasnetalarge.tf_in1k, NASNet-A Large "trained on ImageNet-1k by ' +
+    'paper authors, ported from Tensorflow via Cadene\'s pretrained-models.pytorch" (its model card), ' +
+    'as a 356 MB safetensors file whose sha256 is the Git LFS oid the Hub shows (the size is not recorded). ' +
+    'robustscope builds timm\'s nasnet.py around it (manifest architecture "nasnetalarge"): 331x331 input, (x - 0.5) / ' +
+    '0.5 = 2x-1 as in the study, TensorFlow SAME padding, but 1000 classes (the port dropped TF-slim\'s ' +
+    'background class; timm\'s config says num_classes 1000) and, as timm computes it, stride-2 average pools that ' +
+    'count their zero padding. TF-slim\'s own frozen graph (' +
+    `${TFLITE_ZOO}/nasnet_large_2018_04_27.tgz, nasnet_large.pb) has no sha256 in any record searched (ONNX Model ` +
+    'Zoo, Open Model Zoo, MACE, Yocto recipes, TensorFlow\'s WORKSPACE, TF-Hub).'),
 ];
 
 function resnetNote(depth: number, top1: string): string {
@@ -420,7 +427,6 @@ export async function pullPaperModel(name: string, opts: PaperPullOptions = {}):
   const table = opts.table ?? PAPER_MODELS;
   const m = findPaperModel(name, table);
   if (!m) throw new UserError(`unknown paper model '${name}'; known: ${table.map((t) => t.name).join(', ')}`);
-  if (!m.url || !m.sha256) throw new UserError(`paper model '${name}' has no public download: ${m.note}`);
   const r = await pullModel({ file: m.file, url: m.url, sha256: m.sha256, member: m.member, archive: m.archive, manifest: paperManifest(m) }, opts);
   const list = opts.labels ?? PAPER_LABELS;
   const labels = await pullFile(sourceUrl(list, opts.mirror), join(dirname(r.path), list.file), { sha256: list.sha256, idleTimeoutMs: opts.idleTimeoutMs });
