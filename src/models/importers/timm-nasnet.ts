@@ -38,7 +38,7 @@ const BN_EPSILON = 1e-3;
 /** A feature map: its node, channels and spatial size (the stride-2 average pools' padding depends on it). */
 interface FeatureMap { node: string; c: number; h: number; w: number }
 
-/** TensorFlow SAME output size and padding [before, after] of a k-wide window at `stride` over `size`. */
+/** TensorFlow SAME padding [before, after] of a k-wide window at `stride` over `size` (the extra pixel after). */
 function samePadding(size: number, k: number, stride: number): [number, number] {
   const total = Math.max((Math.ceil(size / stride) - 1) * stride + k - size, 0);
   return [Math.floor(total / 2), total - Math.floor(total / 2)];
@@ -94,11 +94,11 @@ class NasnetWriter extends TfGraphWriter {
 
   /** create_pool2d(kind, 3, stride, padding='same'). */
   pool3(x: FeatureMap, name: string, kind: 'max' | 'avg', stride: number): FeatureMap {
-    const out = (m: FeatureMap, node: string): FeatureMap => ({ ...m, node, h: Math.ceil(x.h / stride), w: Math.ceil(x.w / stride) });
-    if (kind === 'max' || stride === 1) return out(x, this.pool(name, x.node, kind === 'max' ? 'MaxPool' : 'AvgPool', 3, stride, 'SAME'));
+    const out = (node: string): FeatureMap => ({ ...x, node, h: Math.ceil(x.h / stride), w: Math.ceil(x.w / stride) });
+    if (kind === 'max' || stride === 1) return out(this.pool(name, x.node, kind === 'max' ? 'MaxPool' : 'AvgPool', 3, stride, 'SAME'));
     // AvgPool2dSame: zeros padded before pooling are part of every mean.
     const padded = this.pad(x, `${name}/pad`, samePadding(x.h, 3, stride), samePadding(x.w, 3, stride));
-    return out(x, this.pool(name, padded.node, 'AvgPool', 3, stride, 'VALID'));
+    return out(this.pool(name, padded.node, 'AvgPool', 3, stride, 'VALID'));
   }
 
   /** ActConvBn: ReLU, 1x1 convolution, batch norm. */
