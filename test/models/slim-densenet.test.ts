@@ -13,7 +13,7 @@ import { Checkpoint } from '../../src/models/importers/tf-checkpoint.js';
 import { encodeModel } from '../../src/onnx/codec.js';
 import { PAPER_LABELS, pullPaperModel, type PaperModel } from '../../src/study/presets/paper-models.js';
 import { exampleRng } from '../../src/rng.js';
-import { maxAbsDiff, nhwcToNchw } from '../helpers/nhwc.js';
+import { nhwcToNchw, preprocessedImages, relativeDiff } from '../helpers/nhwc.js';
 import { denseNetReference } from '../helpers/slim-densenet.js';
 import { fixture } from '../helpers/fixtures.js';
 import { gradientErrors } from '../helpers/gradient-check.js';
@@ -28,10 +28,6 @@ const random = (n: number, seed: string) => {
   return Float32Array.from({ length: n }, () => rng.normal());
 };
 
-/** Relative to the largest reference logit. */
-function relativeDiff(ours: Float32Array, theirs: Float32Array): number {
-  return maxAbsDiff(ours, theirs) / Math.max(...Array.from(theirs, Math.abs));
-}
 
 test('a small DenseNet from its checkpoint matches nets/densenet.py run in TF.js (odd sizes: SAME pads, VALID pools)', async (t) => {
   const net: SlimDenseNet = { scope: 'densenet_small', growthRate: 4, filters: 6, layers: [2, 3, 2], inputSize: 37 };
@@ -54,18 +50,8 @@ test('a small DenseNet from its checkpoint matches nets/densenet.py run in TF.js
 const MEAN = [123.68, 116.78, 103.94];
 const SIZE = 64;
 
-/** Canonical images (NCHW RGB in [0,1]) and what pudae's densenet_preprocessing makes of them: (pixel - VGG mean) * 0.017, NHWC. */
-function images(n: number, seed: string): { canonical: Float32Array; nhwc: Float32Array } {
-  const rng = exampleRng(9, seed, 'images');
-  const canonical = Float32Array.from({ length: n * 3 * SIZE * SIZE }, () => rng.uniform());
-  const nhwc = new Float32Array(canonical.length);
-  for (let e = 0; e < n; e++) {
-    for (let c = 0; c < 3; c++) {
-      for (let p = 0; p < SIZE * SIZE; p++) nhwc[(e * SIZE * SIZE + p) * 3 + c] = (canonical[(e * 3 + c) * SIZE * SIZE + p]! * 255 - MEAN[c]!) * 0.017;
-    }
-  }
-  return { canonical, nhwc };
-}
+/** Canonical images and what pudae's densenet_preprocessing makes of them: (pixel - VGG mean) * 0.017, NHWC. */
+const images = (n: number, seed: string) => preprocessedImages(n, SIZE, seed, (v, c) => (v * 255 - MEAN[c]!) * 0.017);
 
 test('loadModel reads a densenet121 checkpoint (.index) with its manifest: preprocessing in front, logits out, as TF.js computes them', async (t) => {
   const n = 2;

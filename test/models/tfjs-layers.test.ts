@@ -10,7 +10,7 @@ import { importTfjsLayers } from '../../src/models/importers/tfjs-layers.js';
 import { decodeTensorProto, encodeModel } from '../../src/onnx/codec.js';
 import type { Model } from '../../src/onnx/ir.js';
 import { fixture } from '../helpers/fixtures.js';
-import { maxAbsDiff, nhwcToNchw } from '../helpers/nhwc.js';
+import { maxAbsDiff, nhwcToNchw, relativeDiff } from '../helpers/nhwc.js';
 
 const DARKNET = fixture('models', 'darknet-tiny-tfjs');
 const scratch = mkdtempSync(join(tmpdir(), 'robustscope-tfjs-'));
@@ -79,10 +79,6 @@ function randomInput(model: tf.LayersModel, batch = 2): { data: Float32Array; sh
   return { data: tf.randomUniform(shape, -1, 1, 'float32', 7).dataSync() as Float32Array, shape };
 }
 
-/** Largest difference relative to the largest reference magnitude. */
-function relativeDiff(ours: Float32Array, reference: Float32Array): number {
-  return maxAbsDiff(ours, reference) / Math.max(...Array.from(reference, Math.abs), 1e-6);
-}
 
 /** Saves, imports and runs `model`, and checks it against tfjs's own predict on the same random batch. */
 async function checkAgainstTfjs(model: tf.LayersModel, edit?: (json: Record<string, any>) => void): Promise<void> {

@@ -15,7 +15,7 @@ import { PAPER_LABELS, PAPER_MODELS, pullPaperModel, type PaperModel } from '../
 import { exampleRng } from '../../src/rng.js';
 import { fixture } from '../helpers/fixtures.js';
 import { gradientErrors } from '../helpers/gradient-check.js';
-import { maxAbsDiff, nhwcToNchw } from '../helpers/nhwc.js';
+import { nhwcToNchw, preprocessedImages, relativeDiff } from '../helpers/nhwc.js';
 import { writeSafetensors, type StTensor } from '../helpers/safetensors.js';
 import { serveFiles } from '../helpers/serve-files.js';
 import { NASNET_A_LARGE, timmNasnetParameterShapes, timmNasnetReference, type NasnetTensor } from '../helpers/timm-nasnet.js';
@@ -23,10 +23,6 @@ import { NASNET_A_LARGE, timmNasnetParameterShapes, timmNasnetReference, type Na
 const scratch = mkdtempSync(join(tmpdir(), 'robustscope-nasnet-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Relative to the largest reference logit. */
-function relativeDiff(ours: Float32Array, theirs: Float32Array): number {
-  return maxAbsDiff(ours, theirs) / Math.max(...Array.from(theirs, Math.abs));
-}
 
 /** A timm state_dict as saved: the variables plus every batch norm's int64 num_batches_tracked, which inference never reads. */
 function stateDict(variables: NasnetTensor[]): StTensor[] {
@@ -74,18 +70,8 @@ test('the full nasnetalarge reads exactly the tensors of timm\'s state_dict: 88,
 
 const SIZE = 40;
 
-/** Canonical images (NCHW RGB in [0,1]) and what timm's transform makes of them: (x - 0.5) / 0.5, NHWC. */
-function images(n: number, seed: string): { canonical: Float32Array; nhwc: Float32Array } {
-  const rng = exampleRng(9, seed, 'images');
-  const canonical = Float32Array.from({ length: n * 3 * SIZE * SIZE }, () => rng.uniform());
-  const nhwc = new Float32Array(canonical.length);
-  for (let e = 0; e < n; e++) {
-    for (let c = 0; c < 3; c++) {
-      for (let p = 0; p < SIZE * SIZE; p++) nhwc[(e * SIZE * SIZE + p) * 3 + c] = 2 * canonical[(e * 3 + c) * SIZE * SIZE + p]! - 1;
-    }
-  }
-  return { canonical, nhwc };
-}
+/** Canonical images and what timm's transform makes of them: (x - 0.5) / 0.5, NHWC. */
+const images = (n: number, seed: string) => preprocessedImages(n, SIZE, seed, (v) => 2 * v - 1);
 
 test('nasnet_large pulls as a paper entry (a Hub file through a mirror) and loads with its manifest: preprocessing in front, logits as TF.js computes them', async (t) => {
   const n = 2;
