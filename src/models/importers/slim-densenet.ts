@@ -5,7 +5,7 @@
  * definition: every variable is looked up by the name TF-slim gives it, with the shape the architecture
  * implies, so a checkpoint of another network fails with the variable it lacks.
  *
- * The graph is then converted like any frozen graph (tf-graph-writer.ts).
+ * The graph, written with tf-graph-writer.ts, is then converted like any frozen graph (tf-graphdef.ts).
  */
 import type { Model } from '../../onnx/ir.js';
 import { UserError } from '../../errors.js';

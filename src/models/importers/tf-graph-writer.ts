@@ -17,8 +17,8 @@ export interface NamedWeights {
   dims(name: string): number[] | undefined;
 }
 
-export const ints = (i: number[]): TfAttr => ({ list: { i } });
-export const text = (s: string): TfAttr => ({ s: new TextEncoder().encode(s) });
+const ints = (i: number[]): TfAttr => ({ list: { i } });
+const text = (s: string): TfAttr => ({ s: new TextEncoder().encode(s) });
 const shape = (dims: number[]) => ({ dim: dims.map((size) => ({ size })) });
 const NHWC = text('NHWC');
 

@@ -135,8 +135,8 @@ const checkpointRelease = (r: CheckpointRelease) => ({
 
 /**
  * timm's weights of a network on the Hugging Face Hub (`repo` at `commit`), a safetensors file whose sha256 is
- * the Git LFS oid the Hub shows for it; `architecture` is the network built around them. Its graph ends in
- * the logits of 1000 classes, with timm's ImageNet preprocessing for the weights' origin.
+ * the Git LFS oid the Hub shows for it; `architecture` is the network built around them and `preprocess` the
+ * mean and std of the weights' timm config. Its graph ends in the logits of 1000 classes.
  */
 interface TimmRelease { repo: string; commit: string; sha256: string; architecture: TimmArchitecture; preprocess: Preprocess; inputSize: number }
 
