@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 
 /** A model's place in the accuracy-robustness plane: higher is better on both axes. */
 export interface ParetoPoint {

@@ -1,5 +1,5 @@
-import { exampleRng } from '../rng.js';
-import { UserError } from '../errors.js';
+import { exampleRng } from '../core/rng.js';
+import { UserError } from '../core/errors.js';
 import { settingsKey, type AttackAggregate, type DistortionNorm } from './aggregate.js';
 import { ols, percentileInterval, type LinearFit } from './stats.js';
 

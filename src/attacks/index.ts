@@ -1,5 +1,5 @@
 /** The attacks' public API: the registry, presets, the single entry point and target choice. */
 export { ATTACKS, PRESETS, TRANSFER_PRESETS, resolveAttack, runAttack, type AttackRun, type ExampleBatch, type Preset, type ResolvedAttack, type RunAttackOptions } from './registry.js';
-export { chooseTargets, TARGET_KINDS, type TargetKind } from './targets.js';
+export { chooseTargets, TARGET_KINDS, type TargetKind } from '../core/targets.js';
 export { paramDocs, type ParamDoc } from './params.js';
 export type { Attack, AttackName, AttackResult, AttackStatus, ExampleId, ParamValue, ParamValues, RunOptions } from './types.js';

@@ -6,7 +6,7 @@ import { defineAttack } from './define.js';
 import { lossParam, stepObjective } from './objective.js';
 import { choice, flag, num } from './params.js';
 import { verify, type Candidate } from './result.js';
-import { exampleRng, type Rng } from '../rng.js';
+import { exampleRng, type Rng } from '../core/rng.js';
 
 export const pgdParams = z.object({
   eps: num(z.number().positive(), 8 / 255, 'radius of the ball (the default suits L-inf; set it for L2)'),

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import type { DifferentiableClassifier } from '../runtime/classifier-types.js';
 import { cwL2 } from './cw-l2.js';
 import { deepfool } from './deepfool.js';
@@ -7,7 +7,7 @@ import { fgsm } from './fgsm.js';
 import { ifgsm } from './ifgsm.js';
 import { parseParams } from './params.js';
 import { pgd } from './pgd.js';
-import { chooseTargets, TARGET_KINDS, type TargetKind } from './targets.js';
+import { chooseTargets, TARGET_KINDS, type TargetKind } from '../core/targets.js';
 import type { Attack, AttackName, AttackResult, ExampleId, ParamValues, RunOptions } from './types.js';
 
 export const ATTACKS: Readonly<Record<AttackName, Attack>> = { fgsm, ifgsm, pgd, 'cw-l2': cwL2, ead, deepfool };

@@ -1,22 +1,16 @@
 import type { z } from 'zod';
 import type { DifferentiableClassifier } from '../runtime/classifier-types.js';
+import type { ExampleId } from '../core/rng.js';
+import type { AttackName, AttackStatus } from '../records/outcomes.js';
 import type { Distortion } from '../metrics/distortion.js';
 
-export type AttackName = 'fgsm' | 'ifgsm' | 'pgd' | 'cw-l2' | 'ead' | 'deepfool';
 
-/** A stable identity of an example (a dataset id such as "test:17"): seeds its random streams. */
-export type ExampleId = string | number;
+export type { AttackName, AttackStatus, ExampleId };
 
 /** Attack parameters as the CLI passes them (`--set key=value`): validated by each attack's schema. */
 export type ParamValue = number | string | boolean;
 export type ParamValues = Readonly<Record<string, ParamValue>>;
 
-/**
- * - success: the returned image, re-classified with plain argmax (no kappa), is adversarial.
- * - failed: no adversarial image was found, or the one found did not survive re-classification.
- * - non-finite: NaN or Inf appeared in the logits or gradients of this example; nothing is reported.
- */
-export type AttackStatus = 'success' | 'failed' | 'non-finite';
 
 export interface AttackResult {
   status: AttackStatus;

@@ -1,5 +1,5 @@
 import type { Node } from '../onnx/ir.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 
 /** Readers for node attributes with ONNX defaults; a wrongly typed attribute is a model error. */
 

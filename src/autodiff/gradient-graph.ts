@@ -1,11 +1,11 @@
 import { GraphBuilder } from '../onnx/builder.js';
 import { DataType, type Model, type Tensor, type ValueInfo } from '../onnx/ir.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { constantsOf, emitBackward } from './backward.js';
 import { Emitter } from './emitter.js';
 import { appendLossHead, type BatchAxis, type LossHead, type LossParam } from './loss-heads.js';
 import { upgradeOpset } from './opset.js';
-import { inferShapes, singleInput } from './shapes.js';
+import { inferShapes, singleInput, type ShapeProbe } from './shapes.js';
 
 /** What to differentiate the loss with respect to. */
 export interface Wrt {
@@ -21,6 +21,8 @@ export interface GradientOptions {
   wrt?: Wrt;
   /** Shape of one example, for models whose input leaves dimensions after the batch axis symbolic. */
   exampleShape?: readonly number[];
+  /** Runs the forward graph to read every tensor's shape (the runtime's ONNX Runtime probe). */
+  probe: ShapeProbe;
 }
 
 /** One ONNX graph computing logits, per-example loss and gradients, with the names needed to run it. */
@@ -85,7 +87,7 @@ export async function gradientGraph(source: Model, options: GradientOptions): Pr
   const x = singleInput(model).name;
   const first = graph.outputs[0];
   if (!first) throw new UserError('the model has no outputs');
-  const shapes = await inferShapes(model, options.exampleShape);
+  const shapes = await inferShapes(model, options.probe, options.exampleShape);
   const logitsInfo = shapes.tensors.get(first.name);
   if (!logitsInfo || logitsInfo.elemType !== DataType.FLOAT || logitsInfo.dims.length < 2) {
     throw new UserError(`the model's first output '${first.name}' is not a float32 tensor [N, classes, ...]`);

@@ -1,6 +1,6 @@
 import { BUILDER_OPSET, GraphBuilder, type AttrInput } from '../onnx/builder.js';
 import { onnxOpset, type Model, type Node } from '../onnx/ir.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { intAttr, intsAttr } from './attrs.js';
 
 /**

@@ -1,6 +1,18 @@
 import { DataType, runtimeInputs, type Dim, type Model } from '../onnx/ir.js';
-import { inferShapes as probeShapes } from '../onnx/shape-inference.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
+
+/** A tensor's shape and ONNX Runtime type name ('float32', 'int64', 'bool', ...) from one probe run. */
+export interface ProbedValue {
+  dims: number[];
+  type: string;
+}
+
+/**
+ * Runs a graph once on zeros of the given input shapes and returns every value's shape. The compiler
+ * needs exact shapes but does not run graphs itself: the runtime passes its ONNX Runtime probe
+ * (runtime/ort-shape-probe.ts), so autodiff stays below the runtime.
+ */
+export type ShapeProbe = (model: Model, inputs: Record<string, number[]>, label: string) => Promise<Map<string, ProbedValue>>;
 
 /** Static type and shape of one tensor of a forward graph. */
 export interface TensorInfo {
@@ -38,11 +50,11 @@ export function singleInput(model: Model): { name: string; shape: Dim[] } {
 }
 
 /**
- * Static shapes of every tensor from ONNX Runtime probe runs (src/onnx/shape-inference.ts) at batch 1 and
+ * Static shapes of every tensor from ONNX Runtime probe runs (the runtime's ShapeProbe) at batch 1 and
  * batch 2, which tell the axes that grow with the batch. A model whose graph pins the batch size (it fails
  * at batch 2, e.g. a Reshape to a constant [1, -1]) is reported as batch-fixed at the size it declares.
  */
-export async function inferShapes(model: Model, exampleShape?: readonly number[]): Promise<ShapeInfo> {
+export async function inferShapes(model: Model, probeShapes: ShapeProbe, exampleShape?: readonly number[]): Promise<ShapeInfo> {
   const input = singleInput(model);
   const example = exampleShape ? [...exampleShape] : input.shape.slice(1).map((d) => {
     if (typeof d !== 'number') throw new UserError(`model input '${input.name}' has a symbolic dimension '${d ?? '?'}' after the batch axis; pass the example shape explicitly`);

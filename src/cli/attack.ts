@@ -7,7 +7,7 @@ import { correctlyClassified } from '../data/correct-examples.js';
 import { saveImagePng } from '../data/image.js';
 import { runAttack, resolveAttack, PRESETS, ATTACKS, TARGET_KINDS, paramDocs, type AttackResult, type TargetKind } from '../attacks/index.js';
 import { meanStd } from '../analysis/stats.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { DISTORTION_NORMS } from '../analysis/aggregate.js';
 import { emit, fmt, progress, table } from './output.js';
 import { intOption, MODEL_ARGUMENT, modelOptions, setOption, threadsFlag, resizeFlag, labelsFlag, type ModelFlags } from './options.js';

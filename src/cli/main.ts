@@ -7,7 +7,7 @@ import { registerStudy } from './study.js';
 import { registerZoo } from './zoo.js';
 import { registerClever } from './clever.js';
 import { registerTransfer } from './transfer.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 

@@ -9,8 +9,8 @@ import { argmax, softmaxRow, topK } from '../runtime/logits.js';
 import { emit, fmt, progress, table, type Progress } from './output.js';
 import { defaultModelDir, pullFile, pullMember, type PullResult } from '../models/pull.js';
 import { basename, join } from 'node:path';
-import { UserError } from '../errors.js';
-import { pullPaperModel } from '../study/presets/paper-models.js';
+import { UserError } from '../core/errors.js';
+import { pullPaperModel } from '../models/catalog/paper-models.js';
 import { intOption, MODEL_ARGUMENT, labelsFlag, modelOptions, resizeFlag, threadsFlag, type ModelFlags } from './options.js';
 
 /** What a pull did: the file fetched (or found), and the model extracted from it when it was an archive. */

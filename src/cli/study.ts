@@ -1,12 +1,12 @@
 import { Option, type Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
-import { UserError } from '../errors.js';
-import { readStudyConfigFile } from '../study/config-file.js';
-import { STUDY_PRESETS, studyPreset } from '../study/presets/index.js';
-import { PHASES } from '../study/records.js';
-import { DEFAULT_OUT, runStudy } from '../study/runner.js';
-import { studyStatus, type StudyStatus } from '../study/status.js';
-import { reportStudy } from '../study/report.js';
+import { UserError } from '../core/errors.js';
+import { readStudyConfigFile } from '../study/config/config-file.js';
+import { STUDY_PRESETS, studyPreset } from '../study/config/presets/index.js';
+import { PHASES } from '../records/records.js';
+import { DEFAULT_OUT, runStudy } from '../study/run/runner.js';
+import { studyStatus, type StudyStatus } from '../study/store/status.js';
+import { reportStudy } from '../study/run/report-study.js';
 import { emit, progress, table, type Progress } from './output.js';
 import { intOption } from './options.js';
 

@@ -7,7 +7,7 @@ import { alignLabels } from '../data/labels.js';
 import { argmax } from '../runtime/logits.js';
 import { runAttack, resolveAttack, TARGET_KINDS, type TargetKind } from '../attacks/index.js';
 import { evaluateTransfer, summarizeTransfer, type TransferSummary } from '../metrics/transfer.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { emit, progress, table } from './output.js';
 import { intOption, setOption, threadsFlag } from './options.js';
 import type { OnnxClassifier } from '../runtime/onnx-classifier.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ZOO_ARCHITECTURES, zooArchitecture } from '../models/zoo/registry.js';
-import { readZooManifest, zooDir } from '../models/zoo/catalog.js';
+import { readZooManifest, zooDir } from '../models/zoo/zoo-manifest.js';
 import { trainIntoZoo, TRAIN_DEFAULTS } from '../models/zoo/train.js';
 import { emit, fmt, progress, table } from './output.js';
 import { intOption, positiveNumberOption, threadsFlag } from './options.js';

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { UserError, messageOf } from '../errors.js';
+import { UserError, messageOf } from '../core/errors.js';
 import type { Dataset } from './dataset.js';
 import type { ResizeMode } from './image.js';
 import { resampleBatch } from './resample.js';

@@ -1,7 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join, posix, resolve } from 'node:path';
-import { UserError, messageOf } from '../errors.js';
+import { UserError, messageOf } from '../core/errors.js';
 import type { Dataset } from './dataset.js';
 import { loadImage, type ResizeMode } from './image.js';
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { UserError, messageOf } from '../errors.js';
+import { UserError, messageOf } from '../core/errors.js';
 
 /**
  * How an image of any aspect ratio becomes height x width.

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { UserError, messageOf } from '../errors.js';
+import { UserError, messageOf } from '../core/errors.js';
 
 /** A model's class list: entry i describes logit i. `ids` align datasets, `names` are for people. */
 export interface LabelList {

@@ -3,7 +3,7 @@ import type { Dataset } from './dataset.js';
 import { openCifar10 } from './cifar10.js';
 import { openImageFolder } from './image-folder.js';
 import { openSynthetic } from './synthetic.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 
 export interface LoadDatasetOptions {
   /** Labels file for a flat image folder. */

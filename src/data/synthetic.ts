@@ -1,8 +1,8 @@
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import type { Dataset } from './dataset.js';
 import type { ResizeMode } from './image.js';
 import { resampleBatch } from './resample.js';
-import { Rng, mix32 } from '../rng.js';
+import { Rng, mix32 } from '../core/rng.js';
 
 /**
  * The built-in `synthetic` dataset: 10 classes of shapes and patterns drawn procedurally at 32x32 RGB, with

@@ -1,8 +1,8 @@
 import { meanStd, type MeanStd } from '../analysis/stats.js';
-import { exampleRng, type Rng } from '../rng.js';
-import { chooseTargets, TARGET_KINDS, type TargetKind } from '../attacks/targets.js';
-import type { ExampleId } from '../attacks/types.js';
-import { UserError } from '../errors.js';
+import { exampleRng, type Rng } from '../core/rng.js';
+import { chooseTargets, TARGET_KINDS, type TargetKind } from '../core/targets.js';
+import type { ExampleId } from '../core/rng.js';
+import { UserError } from '../core/errors.js';
 import type { DifferentiableClassifier, LossHead } from '../runtime/classifier-types.js';
 import { fitReverseWeibull, type WeibullFit } from './weibull.js';
 

@@ -2,15 +2,10 @@ import type { Classifier } from '../runtime/classifier-types.js';
 import { argmax, topK } from '../runtime/logits.js';
 import { resampleToCanonical } from '../data/resample.js';
 import { toChannels } from '../data/dataset.js';
+import type { TransferOutcome } from '../records/outcomes.js';
 
-/**
- * Transferability (STUDY.md): adversarial examples of a source model fed to a target model. Untargeted,
- * an example transfers when the target misclassifies it; targeted, when the attack's target class is in
- * the target's top 5. Both exclusions are explicit outcomes, so every denominator can be printed: a
- * failed source attack has no image (the original code saved NaN images and counted them as successes),
- * and an example the target gets wrong even when clean says nothing about transfer.
- */
-export type TransferOutcome = 'transferred' | 'not-transferred' | 'source-failed' | 'target-misclassifies-clean';
+
+export type { TransferOutcome };
 
 export interface TransferAttempt {
   /** The source attack's adversarial image in the source's canonical shape; null when the attack failed. */

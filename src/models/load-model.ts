@@ -8,8 +8,8 @@ import { OnnxClassifier, type ClassifierOptions } from '../runtime/onnx-classifi
 import { manifestFor, parseManifest, sidecarManifestPath, type Manifest, type ManifestInput } from './manifest.js';
 import { readLabelList } from '../data/labels.js';
 import { SYNTHETIC_CLASSES } from '../data/synthetic.js';
-import { zooDir, zooEntry } from './zoo/catalog.js';
-import { UserError, messageOf } from '../errors.js';
+import { zooDir, zooEntry } from './zoo/zoo-manifest.js';
+import { UserError, messageOf } from '../core/errors.js';
 
 export interface LoadModelOptions extends ClassifierOptions {
   /** Manifest fields that override the sidecar manifest. */
@@ -119,7 +119,7 @@ function readZooModel(name: string, override: ManifestInput): ModelSource {
 }
 
 /** Loads a model as a Classifier in canonical space (preprocessing inside the graph, logits out). */
-export async function loadModel(spec: string, opts: LoadModelOptions = {}): Promise<OnnxClassifier> {
+export async function loadModel(spec: string, opts: LoadModelOptions = {}): Promise<OnnxClassifier<Manifest>> {
   const src = await readModelSource(spec, opts.manifest);
   const labelFile = opts.labels ?? (typeof src.manifest.labels === 'string' ? resolve(src.baseDir, src.manifest.labels) : undefined);
   const list = labelFile ? await readLabelList(labelFile) : Array.isArray(src.manifest.labels) ? { ids: src.manifest.labels, names: src.manifest.labels } : undefined;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 
 /**
  * How a model sees canonical input (float32 NCHW RGB in [0,1]) and what its outputs mean. The

@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
-import { UserError, messageOf } from '../errors.js';
+import { UserError, messageOf } from '../core/errors.js';
 import { parseManifest, sidecarManifestPath, type ManifestInput } from './manifest.js';
 
 export interface PullOptions {

@@ -1,4 +1,4 @@
-import { inferShapes } from '../onnx/shape-inference.js';
+import { probeShapes } from '../runtime/ort-shape-probe.js';
 import { DataType, elementCount, onnxOpset, runtimeInputs, type Model } from '../onnx/ir.js';
 import type { OnnxClassifier } from '../runtime/onnx-classifier.js';
 
@@ -56,7 +56,7 @@ export async function summarize(c: OnnxClassifier): Promise<ModelSummary> {
   const raw = c.raw;
   const ops: Record<string, number> = {};
   for (const n of raw.graph.nodes) ops[n.opType] = (ops[n.opType] ?? 0) + 1;
-  const shapes = await inferShapes(c.model, { [c.canonical.inputName]: [1, ...c.inputShape] }, c.name);
+  const shapes = await probeShapes(c.model, { [c.canonical.inputName]: [1, ...c.inputShape] }, c.name);
   const pre = c.manifest.preprocess;
   const preprocess = [
     pre.channelOrder === 'BGR' ? 'RGB -> BGR' : '',

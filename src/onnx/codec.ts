@@ -5,7 +5,7 @@ import {
   DataType, type AttrValue, type Dim, type Graph, type Model, type Node, type Tensor, type ValueInfo,
 } from './ir.js';
 import { fromRawBytes, toRawBytes, typedArrayFor } from './tensor.js';
-import { UserError, messageOf } from '../errors.js';
+import { UserError, messageOf } from '../core/errors.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- protobufjs messages are untyped plain objects */
 type Msg = any;

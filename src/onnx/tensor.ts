@@ -1,5 +1,5 @@
 import { DataType, type Tensor, type TensorData } from './ir.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 
 type Ctor = { new (buf: ArrayBuffer): Exclude<TensorData, string[]>; BYTES_PER_ELEMENT: number };
 

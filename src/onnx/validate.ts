@@ -1,5 +1,5 @@
 import { runtimeInputs, onnxOpset, type Model } from './ir.js';
-import { UserError } from './../errors.js';
+import { UserError } from '../core/errors.js';
 
 /**
  * Structural checks ONNX Runtime would otherwise report later and more vaguely: every node input is

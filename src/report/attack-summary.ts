@@ -1,7 +1,7 @@
 import { aggregateRecords, type AttackAggregate } from '../analysis/aggregate.js';
 import type { AttackName } from '../attacks/types.js';
-import type { AttackRow } from '../study/records.js';
-import type { Tagged } from './context.js';
+import type { AttackRow } from '../records/records.js';
+import type { Tagged } from './tagged.js';
 import { groupingSettings, settingKey, type Setting, type SettingParts } from './settings.js';
 import type { StudyModels } from './study-models.js';
 

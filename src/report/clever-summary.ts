@@ -1,6 +1,6 @@
 import { meanStd, type MeanStd } from '../analysis/stats.js';
-import type { CleverRow } from '../study/records.js';
-import type { Tagged } from './context.js';
+import type { CleverRow } from '../records/records.js';
+import type { Tagged } from './tagged.js';
 import type { Setting } from './settings.js';
 import type { StudyModels } from './study-models.js';
 

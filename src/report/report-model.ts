@@ -1,8 +1,8 @@
-import type { AttackRow, CleanRow, CleverRow, ModelRow, TransferRow } from '../study/records.js';
+import type { AttackRow, CleanRow, CleverRow, ModelRow, TransferRow } from '../records/records.js';
 import { summarizeAttacks } from './attack-summary.js';
 import type { ChartSpec } from './chart.js';
 import { summarizeCleverRows } from './clever-summary.js';
-import type { ReportContext } from './context.js';
+import type { ReportContext } from './report-context.js';
 import { plural } from './format.js';
 import { RowSettings } from './row-settings.js';
 import { attacksSection } from './sections/attacks.js';

@@ -1,4 +1,4 @@
-import type { AttackRow, CleverRow, TransferRow } from '../study/records.js';
+import type { AttackRow, CleverRow, TransferRow } from '../records/records.js';
 import { parseParams, type SettingParts } from './settings.js';
 
 /**

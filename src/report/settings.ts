@@ -1,5 +1,5 @@
 import { settingsKey } from '../analysis/aggregate.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 
 /**
  * What makes two rows comparable: the method (attack, preset, 'clever'), its parameters, the target kind

@@ -1,5 +1,5 @@
-import { UserError } from '../errors.js';
-import type { CleanRow, ModelRow } from '../study/records.js';
+import { UserError } from '../core/errors.js';
+import type { CleanRow, ModelRow } from '../records/records.js';
 
 /** A model as the report shows it: its stored row plus what the clean pass measured. */
 export interface StudyModel {

@@ -1,5 +1,5 @@
-import type { TransferRow } from '../study/records.js';
-import type { Tagged } from './context.js';
+import type { TransferRow } from '../records/records.js';
+import type { Tagged } from './tagged.js';
 import type { Setting } from './settings.js';
 import type { StudyModel, StudyModels } from './study-models.js';
 

@@ -1,7 +1,19 @@
 import { GraphBuilder } from '../onnx/builder.js';
 import { DataType, onnxOpset, runtimeInputs, type Dim, type Model } from '../onnx/ir.js';
-import type { Manifest } from '../models/manifest.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
+
+/**
+ * What the runtime reads of a model's manifest: how canonical input becomes the graph's input and what its
+ * outputs mean. models/manifest.ts validates the whole file; its Manifest type is one of these.
+ */
+export interface ModelIo {
+  inputSize?: [number, number];
+  channels?: 1 | 3;
+  preprocess: { scale: number; mean: number[]; std: number[]; channelOrder: 'RGB' | 'BGR'; layout: 'NCHW' | 'NHWC' };
+  resize: 'shorter-side-crop' | 'stretch';
+  labelOffset: number;
+  outputs: 'auto' | 'logits' | 'probabilities';
+}
 
 /** A model rewritten to take canonical input and return logits, plus what the rewrite found. */
 export interface CanonicalModel {
@@ -28,7 +40,7 @@ function sizeOf(d: Dim | undefined): number | undefined {
  * attacks live in canonical space), and rewrites the outputs to logits [N, classes]: a trailing Softmax
  * is removed, spatial 1x1 outputs are flattened and a background class is sliced off.
  */
-export function canonicalModel(raw: Model, manifest: Manifest, label: string): CanonicalModel {
+export function canonicalModel(raw: Model, manifest: ModelIo, label: string): CanonicalModel {
   const inputs = runtimeInputs(raw.graph);
   if (inputs.length !== 1) {
     throw new UserError(`${label}: expected one image input, found ${inputs.length} (${inputs.map((i) => i.name).join(', ')})`);
@@ -80,7 +92,7 @@ export function canonicalModel(raw: Model, manifest: Manifest, label: string): C
   return { model, inputName: x, outputName, inputShape: [channels, height, width], numClasses, fixedBatch, outputTransform: transform };
 }
 
-function logitsOutput(model: Model, manifest: Manifest, b: GraphBuilder, label: string) {
+function logitsOutput(model: Model, manifest: ModelIo, b: GraphBuilder, label: string) {
   const g = model.graph;
   const out = g.outputs[0];
   if (!out) throw new UserError(`${label}: the graph has no outputs`);

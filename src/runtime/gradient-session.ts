@@ -1,8 +1,9 @@
 import * as ort from 'onnxruntime-node';
 import { encodeModel } from '../onnx/codec.js';
 import type { Model } from '../onnx/ir.js';
-import { UserError, messageOf } from '../errors.js';
+import { UserError, messageOf } from '../core/errors.js';
 import { gradientGraph, type GradientGraph, type Wrt } from '../autodiff/gradient-graph.js';
+import { probeShapes } from './ort-shape-probe.js';
 import { lossParams, type LossHead } from '../autodiff/loss-heads.js';
 
 /** Per-step values of the loss head, one entry per example (kappa may be one number for all). */
@@ -55,7 +56,7 @@ export class GradientSession {
   }
 
   static async create(model: Model, lossHead: LossHead, wrt: Wrt = { input: true }, options: GradientSessionOptions = {}): Promise<GradientSession> {
-    const compiled = await gradientGraph(model, { lossHead, wrt, exampleShape: options.exampleShape });
+    const compiled = await gradientGraph(model, { lossHead, wrt, exampleShape: options.exampleShape, probe: probeShapes });
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(encodeModel(compiled.model), {

@@ -1,11 +1,10 @@
 import type * as ort from 'onnxruntime-node';
 import type { Model } from '../onnx/ir.js';
-import type { Manifest } from '../models/manifest.js';
 import type { DifferentiableClassifier, GradientResult, LossHead, LossValues } from './classifier-types.js';
 import { GradientSession } from './gradient-session.js';
-import { canonicalModel, type CanonicalModel } from './canonical-model.js';
-import { createSession, floatTensor, runSession, type SessionOptions } from './session.js';
-import { UserError } from '../errors.js';
+import { canonicalModel, type CanonicalModel, type ModelIo } from './canonical-model.js';
+import { createSession, floatTensor, runSession, type SessionOptions } from './ort.js';
+import { UserError } from '../core/errors.js';
 
 export interface ClassifierOptions extends SessionOptions {
   /** Examples per ONNX Runtime call; a graph with a fixed batch dimension overrides it. */
@@ -18,7 +17,7 @@ export const DEFAULT_BATCH = 32;
  * A Classifier over one ONNX Runtime session of the canonical model, plus one gradient session per loss
  * head, compiled on first use and kept (attacks call the same head thousands of times).
  */
-export class OnnxClassifier implements DifferentiableClassifier {
+export class OnnxClassifier<M extends ModelIo = ModelIo> implements DifferentiableClassifier {
   readonly inputShape: readonly [number, number, number];
   readonly numClasses: number;
   readonly exampleSize: number;
@@ -31,7 +30,7 @@ export class OnnxClassifier implements DifferentiableClassifier {
     /** The model as read, before preprocessing and output rewriting. */
     readonly raw: Model,
     readonly canonical: CanonicalModel,
-    readonly manifest: Manifest,
+    readonly manifest: M,
     readonly labels: readonly string[],
     readonly classIds: readonly string[],
     /** sha256 of the model's bytes: the identity of results in the store. */
@@ -46,7 +45,7 @@ export class OnnxClassifier implements DifferentiableClassifier {
     this.batch = canonical.fixedBatch ?? batchSize;
   }
 
-  static async create(raw: Model, manifest: Manifest, meta: { name: string; sha256: string; ids?: string[]; names?: string[] }, opts: ClassifierOptions = {}): Promise<OnnxClassifier> {
+  static async create<M extends ModelIo>(raw: Model, manifest: M, meta: { name: string; sha256: string; ids?: string[]; names?: string[] }, opts: ClassifierOptions = {}): Promise<OnnxClassifier<M>> {
     const canonical = canonicalModel(raw, manifest, meta.name);
     const k = canonical.numClasses;
     const names = fitLabels(meta.names, k, meta.name) ?? Array.from({ length: k }, (_, i) => `class ${i}`);

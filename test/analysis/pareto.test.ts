@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { paretoFrontier } from '../../src/analysis/pareto.js';
-import { UserError } from '../../src/errors.js';
+import { UserError } from '../../src/core/errors.js';
 
 describe('paretoFrontier', () => {
   it('finds the non-dominated models among 5, with a tie on the frontier and one on an axis', () => {

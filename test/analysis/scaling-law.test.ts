@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { aggregateRecords, type AttackRecord } from '../../src/analysis/aggregate.js';
 import { fitScalingLaw, scalingLaws, type ScalingPoint } from '../../src/analysis/scaling-law.js';
-import { UserError } from '../../src/errors.js';
+import { UserError } from '../../src/core/errors.js';
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 

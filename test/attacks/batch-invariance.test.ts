@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runAttack } from '../../src/attacks/registry.js';
-import type { TargetKind } from '../../src/attacks/targets.js';
+import type { TargetKind } from '../../src/core/targets.js';
 import type { AttackResult, ParamValues } from '../../src/attacks/types.js';
 import { reluSetup, SIZE } from './models.js';
 

@@ -1,4 +1,4 @@
-import { Rng } from '../../src/rng.js';
+import { Rng } from '../../src/core/rng.js';
 import { linearClassifier, reluNetClassifier, type TestClassifier } from '../helpers/linear-classifier.js';
 import type { DifferentiableClassifier } from '../../src/runtime/classifier-types.js';
 import { GraphBuilder, modelOf } from '../../src/onnx/builder.js';

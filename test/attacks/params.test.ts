@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { UserError } from '../../src/errors.js';
+import { UserError } from '../../src/core/errors.js';
 import { paramDocs } from '../../src/attacks/params.js';
 import { ATTACKS, PRESETS, resolveAttack, runAttack, TRANSFER_PRESETS } from '../../src/attacks/registry.js';
 import { linearSetup } from './models.js';

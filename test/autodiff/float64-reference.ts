@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { encodeModel } from '../../src/onnx/codec.js';
 import { DataType, runtimeInputs, type AttrValue, type Model, type Node, type Tensor, type ValueInfo } from '../../src/onnx/ir.js';
-import { inferShapes } from '../../src/onnx/shape-inference.js';
+import { probeShapes } from '../../src/runtime/ort-shape-probe.js';
 import { upgradeOpset } from '../../src/autodiff/opset.js';
 import { SESSION } from './fd-check.js';
 
@@ -215,7 +215,7 @@ export async function float64Model(model: Model): Promise<Model> {
   };
   upgradeOpset(lifted);
   const inputs = runtimeInputs(lifted.graph);
-  const shapes = await inferShapes(lifted, Object.fromEntries(inputs.map((i) => [i.name, i.shape as number[]])), 'float64 reference');
+  const shapes = await probeShapes(lifted, Object.fromEntries(inputs.map((i) => [i.name, i.shape as number[]])), 'float64 reference');
   const dims = (tensor: string) => {
     const s = shapes.get(tensor);
     if (!s) throw new Error(`no shape for ${tensor}`);

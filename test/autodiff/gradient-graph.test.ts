@@ -4,8 +4,9 @@ import * as ort from 'onnxruntime-node';
 import { GraphBuilder, float, floats, modelOf } from '../../src/onnx/builder.js';
 import { encodeModel } from '../../src/onnx/codec.js';
 import { DataType, onnxOpset, type Model } from '../../src/onnx/ir.js';
-import { UserError } from '../../src/errors.js';
+import { UserError } from '../../src/core/errors.js';
 import { gradientGraph } from '../../src/autodiff/gradient-graph.js';
+import { probeShapes } from '../../src/runtime/ort-shape-probe.js';
 import { GradientSession } from '../../src/runtime/gradient-session.js';
 import { SESSION, checkCase, normals, rng, type CaseBuilder, type RuleCase } from './fd-check.js';
 
@@ -40,7 +41,7 @@ test('opset-9 forms are lifted to opset 17 exactly', async () => {
   const p = Object.fromEntries(Object.entries(OPSET9.params!).map(([name, spec]) => [name, b.constFloat(name, spec.dims, normals(rand, 3, spec.scale).map((v) => v + (spec.offset ?? 1)))]));
   b.output(opset9Graph({ b, x, p, dtype: 1, floats: () => { throw new Error('unused'); } }));
   const model = modelOf(b.graph, 9);
-  const compiled = await gradientGraph(model, { lossHead: { kind: 'weighted-logits' } });
+  const compiled = await gradientGraph(model, { probe: probeShapes, lossHead: { kind: 'weighted-logits' } });
   assert.equal(onnxOpset(compiled.model), 17);
   assert.equal(onnxOpset(model), 9, 'the caller\'s model is left untouched');
   const input = normals(rand, 2 * 60);
@@ -71,7 +72,7 @@ function chain(build: (b: GraphBuilder, x: string) => string, opset?: number): M
 
 test('an op without a rule on the differentiated path is an error naming the node and op', async () => {
   const model = chain((b, x) => b.op('Erf', [x], {}, 'my_erf'));
-  await assert.rejects(gradientGraph(model, { lossHead: { kind: 'cross-entropy' } }),
+  await assert.rejects(gradientGraph(model, { probe: probeShapes, lossHead: { kind: 'cross-entropy' } }),
     (err: unknown) => err instanceof UserError && /node 'my_erf' \(Erf\)/.test(err.message) && /no gradient rule/.test(err.message));
 });
 
@@ -92,25 +93,25 @@ test('an input the rule cannot differentiate is an error', async () => {
   const x = b.input('x', ['N', 4]);
   const lo = b.constFloat('lo', [], [0]);
   b.output(b.op('Clip', [x, lo]));
-  await assert.rejects(gradientGraph(modelOf(b.graph), { lossHead: { kind: 'cross-entropy' }, wrt: { input: true, initializers: ['lo'] } }),
+  await assert.rejects(gradientGraph(modelOf(b.graph), { probe: probeShapes, lossHead: { kind: 'cross-entropy' }, wrt: { input: true, initializers: ['lo'] } }),
     (err: unknown) => err instanceof UserError && /no gradient for its input 1 \('lo'\)/.test(err.message));
 });
 
 test('an op whose history is unknown blocks lifting an old model', async () => {
   const model = chain((b, x) => b.op('Upsample', [b.op('Unsqueeze', [x], { axes: [1] })], { scales: floats([1, 1, 2]) }), 9);
-  await assert.rejects(gradientGraph(model, { lossHead: { kind: 'cross-entropy' } }),
+  await assert.rejects(gradientGraph(model, { probe: probeShapes, lossHead: { kind: 'cross-entropy' } }),
     (err: unknown) => err instanceof UserError && /\(Upsample\)/.test(err.message) && /opset 9/.test(err.message));
 });
 
 test('a float16 detour on the differentiated path is refused rather than cutting the gradient', async () => {
   const model = chain((b, x) => b.op('Cast', [b.op('Cast', [x], { to: DataType.FLOAT16 }, 'to_half')], { to: DataType.FLOAT }));
-  await assert.rejects(gradientGraph(model, { lossHead: { kind: 'cross-entropy' } }),
+  await assert.rejects(gradientGraph(model, { probe: probeShapes, lossHead: { kind: 'cross-entropy' } }),
     (err: unknown) => err instanceof UserError && /node 'to_half' \(Cast\)/.test(err.message) && /FLOAT16/.test(err.message));
 });
 
 test('wrt must name float initializers', async () => {
   const model = chain((b, x) => b.op('Relu', [x]));
-  await assert.rejects(gradientGraph(model, { lossHead: { kind: 'cross-entropy' }, wrt: { input: false, initializers: ['nope'] } }),
+  await assert.rejects(gradientGraph(model, { probe: probeShapes, lossHead: { kind: 'cross-entropy' }, wrt: { input: false, initializers: ['nope'] } }),
     (err: unknown) => err instanceof UserError && /'nope' is not an initializer/.test(err.message));
 });
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GraphBuilder, modelOf } from '../../src/onnx/builder.js';
 import type { Model } from '../../src/onnx/ir.js';
-import { UserError } from '../../src/errors.js';
+import { UserError } from '../../src/core/errors.js';
 import { GradientSession, type LossValues } from '../../src/runtime/gradient-session.js';
 import type { LossHead } from '../../src/autodiff/loss-heads.js';
 import { normals, rng } from './fd-check.js';

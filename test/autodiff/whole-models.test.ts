@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { gradientGraph } from '../../src/autodiff/gradient-graph.js';
+import { probeShapes } from '../../src/runtime/ort-shape-probe.js';
 import { runtimeInputs } from '../../src/onnx/ir.js';
 import { GradientSession } from '../../src/runtime/gradient-session.js';
 import { normals, rng } from './fd-check.js';
@@ -39,7 +40,7 @@ for (const name of LIGHT_MODELS) {
     const forward = await LightForward.create(randomizedLightModel(name, 7), x);
     const cotangent = normals(rand, 1000);
     const x64 = Float64Array.from(x);
-    const compiled = await gradientGraph(forward.model, { lossHead: { kind: 'weighted-logits' } });
+    const compiled = await gradientGraph(forward.model, { probe: probeShapes, lossHead: { kind: 'weighted-logits' } });
     const reference = await Float64Forward.create(forward.model, async (m64) => {
       const names = kinkTensors(m64);
       const input = runtimeInputs(m64.graph)[0]!;

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { UserError } from '../../src/errors.js';
+import { UserError } from '../../src/core/errors.js';
 import { CIFAR10_CLASSES, openCifar10 } from '../../src/data/cifar10.js';
 import { loadDataset } from '../../src/data/load-dataset.js';
 

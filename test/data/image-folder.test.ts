@@ -3,7 +3,7 @@ import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { UserError } from '../../src/errors.js';
+import { UserError } from '../../src/core/errors.js';
 import { loadImage } from '../../src/data/image.js';
 import { openImageFolder, sortClassIds } from '../../src/data/image-folder.js';
 import { alignLabels, readLabelList } from '../../src/data/labels.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { UserError } from '../../src/errors.js';
+import { UserError } from '../../src/core/errors.js';
 import { decodeImageBuffer, loadImage, saveImagePng } from '../../src/data/image.js';
 import { fixture } from '../helpers/fixtures.js';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { exampleRng } from '../../src/rng.js';
+import { exampleRng } from '../../src/core/rng.js';
 
 /** Reorders an NHWC batch into the NCHW our graphs take. */
 export function nhwcToNchw(x: Float32Array, [n, h, w, c]: number[]): Float32Array {

@@ -5,7 +5,7 @@
  * run yields the checkpoint to write.
  */
 import * as tf from '@tensorflow/tfjs';
-import { exampleRng } from '../../src/rng.js';
+import { exampleRng } from '../../src/core/rng.js';
 import type { SlimDenseNet } from '../../src/models/importers/slim-densenet.js';
 import type { CkptTensor } from './tf-checkpoint.js';
 

@@ -7,7 +7,7 @@
  * parameter list of the full model comes without running it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { exampleRng } from '../../src/rng.js';
+import { exampleRng } from '../../src/core/rng.js';
 
 export interface NasnetConfig {
   /** Output channels of conv0: 96 for nasnetalarge. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { exampleRng } from '../../src/rng.js';
-import { chooseTargets } from '../../src/attacks/targets.js';
-import { UserError } from '../../src/errors.js';
+import { exampleRng } from '../../src/core/rng.js';
+import { chooseTargets } from '../../src/core/targets.js';
+import { UserError } from '../../src/core/errors.js';
 import { clever, dualNorm, sampleLpBall, summarizeClever, type CleverOptions, type LpNorm } from '../../src/metrics/clever.js';
 import { linearClassifier } from '../helpers/linear-classifier.js';
 import { quadraticClassifier } from '../helpers/linear-classifier-clever.js';

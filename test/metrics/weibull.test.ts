@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { exampleRng } from '../../src/rng.js';
+import { exampleRng } from '../../src/core/rng.js';
 import {
   fitReverseWeibull,
   ksTest,

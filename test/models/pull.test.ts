@@ -6,9 +6,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pullFile, pullModel } from '../../src/models/pull.js';
-import { PAPER_LABELS, PAPER_MODELS, paperManifest, pullPaperModel, type PaperModel } from '../../src/study/presets/paper-models.js';
+import { PAPER_LABELS, PAPER_MODELS, paperManifest, pullPaperModel, type PaperModel } from '../../src/models/catalog/paper-models.js';
 import { readLabelList } from '../../src/data/labels.js';
-import { UserError } from '../../src/errors.js';
+import { UserError } from '../../src/core/errors.js';
 import { fixture } from '../helpers/fixtures.js';
 import { cli } from '../helpers/cli.js';
 

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { decodeModel, decodeTensorProto, encodeModel } from '../../src/onnx/codec.js';
-import { createSession, runSession, toOrtTensor } from '../../src/runtime/session.js';
+import { createSession, runSession, toOrtTensor } from '../../src/runtime/ort.js';
 import { fixture } from '../helpers/fixtures.js';
 
 /** Worst violation of |a - e| <= atol + rtol * |e| over all elements (<= 0 means within tolerance). */

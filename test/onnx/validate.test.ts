@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { GraphBuilder, modelOf } from '../../src/onnx/builder.js';
 import { validateModel } from '../../src/onnx/validate.js';
 import { decodeModel, encodeModel } from '../../src/onnx/codec.js';
-import { UserError } from '../../src/errors.js';
+import { UserError } from '../../src/core/errors.js';
 
 function tinyModel() {
   const b = new GraphBuilder();

@@ -7,7 +7,7 @@ import { aggregateRecords } from '../../src/analysis/aggregate.js';
 import { paretoFrontier } from '../../src/analysis/pareto.js';
 import { fitScalingLaw, scalingLaws } from '../../src/analysis/scaling-law.js';
 import { meanStd } from '../../src/analysis/stats.js';
-import { UserError } from '../../src/errors.js';
+import { UserError } from '../../src/core/errors.js';
 import { toCsv } from '../../src/report/csv.js';
 import { formatInterval } from '../../src/report/format.js';
 import { chartElementId, renderHtml } from '../../src/report/html.js';

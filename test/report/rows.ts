@@ -1,5 +1,5 @@
 import type { AttackName } from '../../src/attacks/types.js';
-import type { AttackRow, CleanRow, CleverRow, ModelRow, TransferRow } from '../../src/study/records.js';
+import type { AttackRow, CleanRow, CleverRow, ModelRow, TransferRow } from '../../src/records/records.js';
 import type { ReportData } from '../../src/report/report-model.js';
 
 /** Hand-made rows of a small study, shared by the report tests. */

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { zooArchitecture } from '../../src/models/zoo/registry.js';
 import { GraphBuilder, modelOf } from '../../src/onnx/builder.js';
 import { encodeModel } from '../../src/onnx/codec.js';
-import { Rng } from '../../src/rng.js';
-import type { StudyConfigInput } from '../../src/study/config-schema.js';
-import { openStudyStore } from '../../src/study/store.js';
+import { Rng } from '../../src/core/rng.js';
+import type { StudyConfigInput } from '../../src/study/config/config-schema.js';
+import { openStudyStore } from '../../src/study/store/store.js';
 
 export const tempDir = (prefix = 'rs-study-') => mkdtempSync(join(tmpdir(), prefix));
 

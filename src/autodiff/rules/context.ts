@@ -1,5 +1,5 @@
 import type { Node } from '../../onnx/ir.js';
-import { UserError } from '../../errors.js';
+import { UserError } from '../../core/errors.js';
 import type { Emitter } from '../emitter.js';
 import type { TensorInfo } from '../shapes.js';
 

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { UserError, messageOf } from '../../errors.js';
+import { UserError, messageOf } from '../../core/errors.js';
 
 interface Entry { dtype: string; dims: number[]; bytes: Uint8Array }
 

@@ -8,7 +8,7 @@
  * The graph, written with tf-graph-writer.ts, is then converted like any frozen graph (tf-graphdef.ts).
  */
 import type { Model } from '../../onnx/ir.js';
-import { UserError } from '../../errors.js';
+import { UserError } from '../../core/errors.js';
 import type { Checkpoint } from './tf-checkpoint.js';
 import { convertTfNodes } from './tf-graphdef.js';
 import type { TfNode } from './tf-graphdef-schema.js';

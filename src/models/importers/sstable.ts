@@ -8,7 +8,7 @@
  * block is followed by a compression byte and a masked CRC-32C of the block and that byte.
  */
 import crc32c from 'crc-32/crc32c.js';
-import { UserError } from '../../errors.js';
+import { UserError } from '../../core/errors.js';
 
 export interface TableEntry { key: Uint8Array; value: Uint8Array }
 

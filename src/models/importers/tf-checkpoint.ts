@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { UserError, messageOf } from '../../errors.js';
+import { UserError, messageOf } from '../../core/errors.js';
 import { maskedCrc32c, readTable } from './sstable.js';
 import { BundleEntryProto, BundleHeaderProto, int64, shapeDims, TfType, type TfShapeMsg } from './tf-graphdef-schema.js';
 

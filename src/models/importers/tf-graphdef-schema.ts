@@ -6,7 +6,7 @@
  */
 import Long from 'long';
 import protobuf from 'protobufjs';
-import { UserError, messageOf } from '../../errors.js';
+import { UserError, messageOf } from '../../core/errors.js';
 
 const GRAPH_PROTO = `
 syntax = "proto3";

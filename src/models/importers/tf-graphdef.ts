@@ -9,7 +9,7 @@
  * it to 1.
  */
 import { readFileSync } from 'node:fs';
-import { UserError, messageOf } from '../../errors.js';
+import { UserError, messageOf } from '../../core/errors.js';
 import { float, GraphBuilder, modelOf, type AttrInput } from '../../onnx/builder.js';
 import { DataType, type Dim, type Model } from '../../onnx/ir.js';
 import { broadcastDims, foldBinary, permute, product, slicePositions } from './constant-folding.js';

@@ -6,7 +6,7 @@
  * looks across positions and channels at once (Flatten, Reshape, the output); those places say how.
  */
 import { readFile } from 'node:fs/promises';
-import { messageOf, UserError } from '../../errors.js';
+import { messageOf, UserError } from '../../core/errors.js';
 import { float, GraphBuilder, modelOf, type AttrInput } from '../../onnx/builder.js';
 import { emptyGraph, type Model } from '../../onnx/ir.js';
 import { isObject, parseTopology, type Config, type Fail, type Layer, type Ref, type Topology } from './tfjs-topology.js';

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { messageOf, UserError } from '../../errors.js';
+import { messageOf, UserError } from '../../core/errors.js';
 import { DataType } from '../../onnx/ir.js';
 import { fromRawBytes } from '../../onnx/tensor.js';
 

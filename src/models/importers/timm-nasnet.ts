@@ -11,7 +11,7 @@
  * are an explicit Pad and a VALID pool here.
  */
 import type { Model } from '../../onnx/ir.js';
-import { UserError } from '../../errors.js';
+import { UserError } from '../../core/errors.js';
 import { permute } from './constant-folding.js';
 import { convertTfNodes } from './tf-graphdef.js';
 import type { TfNode } from './tf-graphdef-schema.js';

@@ -1,4 +1,4 @@
-import type { Rng } from '../../rng.js';
+import type { Rng } from '../../core/rng.js';
 
 /**
  * Training-time augmentation of one canonical CHW image in place: a random translation of up to `pad`

@@ -1,4 +1,4 @@
-import { Rng, hash32, mix32 } from '../../rng.js';
+import { Rng, hash32, mix32 } from '../../core/rng.js';
 
 /**
  * Seeded weight initialisation for the zoo. Only integer arithmetic, division and Math.sqrt (all exact or

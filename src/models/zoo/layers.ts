@@ -2,7 +2,7 @@ import { GraphBuilder, float, modelOf } from '../../onnx/builder.js';
 import { emptyGraph, type Model } from '../../onnx/ir.js';
 import { floatTensor } from '../../onnx/tensor.js';
 import { createRng, glorotUniform, heUniform } from './init.js';
-import type { Rng } from '../../rng.js';
+import type { Rng } from '../../core/rng.js';
 import type { InputTransform } from './input-transforms.js';
 
 /** Every zoo model classifies 32x32 RGB images into 10 classes. */

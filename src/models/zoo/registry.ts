@@ -1,4 +1,4 @@
-import { UserError } from '../../errors.js';
+import { UserError } from '../../core/errors.js';
 import type { ZooArchitecture } from './architecture.js';
 import { ALEXNET_ARCHITECTURES } from './families/alexnet.js';
 import { DENSENET_ARCHITECTURES } from './families/densenet.js';

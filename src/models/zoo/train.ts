@@ -3,14 +3,14 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeModel } from '../../onnx/codec.js';
 import { summarize } from '../summary.js';
-import { upsertZooEntry, zooDir, type ZooEntry } from './catalog.js';
+import { upsertZooEntry, zooDir, type ZooEntry } from './zoo-manifest.js';
 import { DataType, type Model } from '../../onnx/ir.js';
 import { GradientSession } from '../../runtime/gradient-session.js';
 import { OnnxClassifier } from '../../runtime/onnx-classifier.js';
 import { parseManifest } from '../manifest.js';
 import { openSynthetic, type SyntheticDataset } from '../../data/synthetic.js';
 import { argmax } from '../../runtime/logits.js';
-import { Rng, mix32, hash32 } from '../../rng.js';
+import { Rng, mix32, hash32 } from '../../core/rng.js';
 import { augmentInPlace } from './augment.js';
 import type { ZooArchitecture } from './architecture.js';
 

@@ -1,5 +1,5 @@
 import { DISTORTION_NORMS } from '../../analysis/aggregate.js';
-import type { ReportContext, SectionOutput } from '../context.js';
+import type { ReportContext, SectionOutput } from '../report-context.js';
 import { NORM_LABELS } from '../format.js';
 import { paragraph } from '../section.js';
 import type { Column, Row, Table } from '../table.js';

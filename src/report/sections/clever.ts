@@ -1,7 +1,7 @@
 import type { AttackSummary } from '../attack-summary.js';
 import { baseOption, SCATTER_HEIGHT, scatterByFamily, type ChartSpec, type ModelPoint } from '../chart.js';
 import type { CleverSummary } from '../clever-summary.js';
-import type { ReportContext, SectionOutput } from '../context.js';
+import type { ReportContext, SectionOutput } from '../report-context.js';
 import { formatNumber } from '../format.js';
 import { paragraph, type Block } from '../section.js';
 import type { Row, Table } from '../table.js';

@@ -1,4 +1,5 @@
-import type { ReportContext, SectionOutput, Tagged } from '../context.js';
+import type { ReportContext, SectionOutput } from '../report-context.js';
+import type { Tagged } from '../tagged.js';
 import { formatInteger } from '../format.js';
 import { NORM_NAMES } from '../settings.js';
 import { paragraph, type Block } from '../section.js';

@@ -1,4 +1,4 @@
-import type { ReportContext, SectionOutput } from '../context.js';
+import type { ReportContext, SectionOutput } from '../report-context.js';
 import { paragraph } from '../section.js';
 import type { Column, Table } from '../table.js';
 

@@ -2,7 +2,7 @@ import type { DistortionNorm } from '../../analysis/aggregate.js';
 import { scalingLaws, type ScalingLaw } from '../../analysis/scaling-law.js';
 import type { AttackSummary } from '../attack-summary.js';
 import { baseOption, SCATTER_HEIGHT, scatterByFamily, type ChartSpec } from '../chart.js';
-import type { ReportContext, SectionOutput } from '../context.js';
+import type { ReportContext, SectionOutput } from '../report-context.js';
 import { formatFraction, formatInterval, formatNumber, NORM_LABELS } from '../format.js';
 import { paragraph, type Block } from '../section.js';
 import type { Row, Table } from '../table.js';

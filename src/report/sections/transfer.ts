@@ -1,6 +1,6 @@
 import type { HeatmapSeriesOption } from 'echarts';
 import { familyStyle, TOOLTIP, type ChartSpec } from '../chart.js';
-import type { ReportContext, SectionOutput } from '../context.js';
+import type { ReportContext, SectionOutput } from '../report-context.js';
 import { formatFraction, formatInteger, plural } from '../format.js';
 import { paragraph, type Block } from '../section.js';
 import type { Row, Table } from '../table.js';

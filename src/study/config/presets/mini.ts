@@ -1,0 +1,25 @@
+import { ZOO_ARCHITECTURES } from '../../../models/zoo/registry.js';
+import { ZOO_PREFIX, type StudyConfigInput } from '../config-schema.js';
+
+/**
+ * The study in miniature: every built-in zoo model on the synthetic dataset, with the study's attacks at
+ * reduced budgets so that the whole run fits in about 15 minutes on 2 cores. The sizes (count,
+ * iterations, binary steps, CLEVER's nb/ns/count) are ordinary config fields: `robustscope study config
+ * --preset mini` prints them for editing.
+ */
+export function miniPreset(): StudyConfigInput {
+  return {
+    seed: 0,
+    models: ZOO_ARCHITECTURES.map((a) => ZOO_PREFIX + a.name),
+    dataset: { name: 'synthetic', count: 16, sampling: 'correct-for-each' },
+    shardSize: 8,
+    attacks: [
+      { id: 'fgsm', attack: 'fgsm', set: { eps: 0.1 } },
+      { id: 'ifgsm', attack: 'paper-ifgsm-search', set: { iterations: 10, attempts: 6 } },
+      { id: 'cw', attack: 'paper-cw', set: { iterations: 100, binarySteps: 4, lr: 0.01 } },
+      { id: 'ead', attack: 'paper-ead', set: { iterations: 100, binarySteps: 4 } },
+    ],
+    clever: { norm: 2, nb: 10, ns: 16, targets: ['untargeted'], count: 4 },
+    transfer: { attacks: ['fgsm'] },
+  };
+}

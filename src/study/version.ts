@@ -1,4 +1,0 @@
-import { createRequire } from 'node:module';
-
-/** The package version, recorded with every row (this file sits at dist/src/study/ once built). */
-export const TOOL_VERSION: string = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;

@@ -1,0 +1,132 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { TRANSFER_PRESETS } from '../../../src/attacks/registry.js';
+import { UserError } from '../../../src/core/errors.js';
+import { ZOO_ARCHITECTURES } from '../../../src/models/zoo/registry.js';
+import { configDiff } from '../../../src/study/config/config-diff.js';
+import { parseStudyConfig, type StudyConfigInput } from '../../../src/study/config/config-schema.js';
+import { expandGrid } from '../../../src/study/config/grid.js';
+import { planUnits } from '../../../src/study/plan/plan.js';
+import { PAPER_MODELS } from '../../../src/models/catalog/paper-models.js';
+import { STUDY_PRESETS, studyPreset } from '../../../src/study/config/presets/index.js';
+import { attackSettings } from '../../../src/study/plan/unit-settings.js';
+
+const base: StudyConfigInput = {
+  models: ['a.onnx', 'b.onnx'],
+  dataset: { name: 'synthetic', count: 10 },
+  attacks: [{ attack: 'fgsm' }],
+};
+
+/** A config error: a UserError whose message names `field`, in the form the CLI prints. */
+function assertFieldError(config: unknown, field: string, what?: RegExp): void {
+  assert.throws(() => parseStudyConfig(config, 'test.yaml'), (err: unknown) => {
+    assert.ok(err instanceof UserError, `expected a UserError, got ${String(err)}`);
+    assert.ok(err.message.includes(`field '${field}'`), `'${err.message}' should name field '${field}'`);
+    if (what) assert.match(err.message, what);
+    return true;
+  });
+}
+
+test('both presets pass the schema and survive a JSON and a YAML round trip unchanged', () => {
+  for (const name of Object.keys(STUDY_PRESETS)) {
+    const config = studyPreset(name);
+    assert.deepEqual(parseStudyConfig(JSON.parse(JSON.stringify(config)), name), config, `${name} through JSON`);
+    assert.deepEqual(parseStudyConfig(parseYaml(toYaml(config)), name), config, `${name} through YAML`);
+  }
+});
+
+test('the mini preset covers the whole zoo with FGSM, I-FGSM search, C&W, EAD, CLEVER L2 and a transfer matrix', () => {
+  const mini = studyPreset('mini');
+  assert.deepEqual(mini.models.map((m) => m.name), ZOO_ARCHITECTURES.map((a) => `zoo:${a.name}`));
+  assert.equal(mini.dataset.name, 'synthetic');
+  assert.deepEqual(mini.attacks.map((a) => a.attack), ['fgsm', 'paper-ifgsm-search', 'paper-cw', 'paper-ead']);
+  assert.equal(mini.clever?.norm, 2);
+  assert.ok(mini.transfer && mini.transfer.attacks.length > 0);
+});
+
+test('the paper preset has the 18 models with their manifests, and no empty download fields', () => {
+  const paper = studyPreset('paper');
+  assert.equal(paper.models.length, 18);
+  assert.equal(PAPER_MODELS.length, 18);
+  for (const [i, m] of PAPER_MODELS.entries()) {
+    const manifest = paper.models[i]!.manifest!;
+    assert.deepEqual(manifest.inputSize, [m.inputSize, m.inputSize]);
+    assert.equal(manifest.labelOffset, m.classes === 1001 ? 1 : 0);
+    assert.notEqual(m.url, '');
+    assert.notEqual(m.sha256, '');
+  }
+  assert.equal(paper.dataset.count, 1000);
+  assert.deepEqual(paper.transfer?.attacks, TRANSFER_PRESETS);
+  assert.deepEqual(paper.clever && [paper.clever.nb, paper.clever.ns, paper.clever.radius], [100, 512, 3]);
+});
+
+test('config errors name the field: unknown fields, wrong types, unknown attacks, parameters and models', () => {
+  assertFieldError({ ...base, colour: 'red' }, 'colour', /unknown field/);
+  assertFieldError({ ...base, attacks: [{ attack: 'fgsm', sett: { eps: 1 } }] }, 'attacks[0].sett', /unknown field/);
+  assertFieldError({ ...base, dataset: { name: 'synthetic', count: 'ten' } }, 'dataset.count', /number/);
+  assertFieldError({ ...base, seed: -1 }, 'seed');
+  assertFieldError({ ...base, attacks: [{ attack: 'fgsmm' }] }, 'attacks[0].attack', /unknown attack or preset 'fgsmm'/);
+  assertFieldError({ ...base, attacks: [{ attack: 'fgsm', set: { epsilon: 0.1 } }] }, 'attacks[0].set', /unknown parameter 'epsilon'/);
+  assertFieldError({ ...base, attacks: [{ attack: 'fgsm', set: { eps: [0.1, -1] } }] }, 'attacks[0].set', /eps/);
+  assertFieldError({ ...base, attacks: [{ attack: 'fgsm', targets: ['sideways'] }] }, 'attacks[0].targets[0]');
+  assertFieldError({ ...base, models: ['a.onnx', 'zoo:resnet-1000'] }, 'models[1]', /unknown zoo model/);
+  assertFieldError({ ...base, models: [{ name: 'a.onnx', manfest: {} }] }, 'models[0].manfest', /unknown field/);
+  assertFieldError({ ...base, models: [{ name: 'a.onnx', manifest: { inputSize: 'big' } }] }, 'models[0].manifest.inputSize');
+  assertFieldError({ ...base, models: [42] }, 'models[0]');
+  assertFieldError({ ...base, models: ['a.onnx', 'a.onnx'] }, 'models[1]', /twice/);
+  assertFieldError({ ...base, clever: { norm: 3 } }, 'clever.norm', /1, 2 or 'inf'/);
+  assertFieldError({ ...base, transfer: { attacks: ['pgd'] } }, 'transfer.attacks[0]', /no attack entry has id 'pgd'/);
+  assertFieldError({ ...base, transfer: { attacks: ['fgsm'], models: ['a.onnx', 'c.onnx'] } }, 'transfer.models[1]', /not one of the study's models/);
+});
+
+test('grids expand to every combination, in an order independent of how the config wrote the keys', () => {
+  const points = expandGrid({ iterations: [10, 30], eps: [0.1, 0.2], loss: 'ce' });
+  assert.equal(points.length, 4);
+  assert.deepEqual(points[0], { eps: 0.1, iterations: 10, loss: 'ce' });
+  assert.deepEqual(expandGrid({ loss: 'ce', eps: [0.1, 0.2], iterations: [10, 30] }), points);
+});
+
+test('entries giving the same setting share it, so no row is computed twice', () => {
+  const config = parseStudyConfig({
+    ...base,
+    attacks: [{ attack: 'fgsm', set: { eps: [0.1, 0.2] } }, { id: 'again', attack: 'fgsm', set: { eps: 0.1 }, count: 3 }],
+    transfer: { attacks: ['again'] },
+  }, 'test');
+  const settings = attackSettings(config);
+  assert.equal(settings.length, 2);
+  assert.deepEqual(settings.map((s) => [s.params.eps, s.limit, s.transferred]), [[0.1, undefined, true], [0.2, undefined, false]]);
+});
+
+test('the planner cuts every phase into shards: clean, attacks per setting, CLEVER, transfer per target model', () => {
+  const config = parseStudyConfig({
+    models: ['a.onnx', 'b.onnx'],
+    dataset: { name: 'synthetic', count: 10 },
+    shardSize: 4,
+    attacks: [
+      { attack: 'fgsm', set: { eps: [0.1, 0.2] }, targets: ['untargeted', 'random'] },
+      { attack: 'ifgsm', count: 5 },
+    ],
+    clever: { norm: 2, nb: 2, ns: 2, count: 6 },
+    transfer: { attacks: ['fgsm'] },
+  }, 'test');
+  const units = planUnits(config, 10);
+  const count = (phase: string) => units.filter((u) => u.phase === phase).length;
+  assert.equal(count('clean'), 2 * 3, '2 models x shards [0,4) [4,8) [8,10)');
+  assert.equal(count('attack'), 2 * (4 * 3 + 1 * 2), 'per model: 4 FGSM settings x 3 shards + I-FGSM on 5 examples x 2 shards');
+  assert.equal(count('clever'), 2 * 2);
+  assert.equal(count('transfer'), 2 * 4 * 3, 'per target model: 4 settings x 3 shards');
+  assert.equal(new Set(units.map((u) => u.id)).size, units.length, 'unit ids are unique');
+  assert.deepEqual(units.filter((u) => u.phase === 'clean' && u.model === 'a.onnx').map((u) => [u.start, u.end]), [[0, 4], [4, 8], [8, 10]]);
+  const transfer = units.find((u) => u.phase === 'transfer' && u.model === 'b.onnx');
+  assert.ok(transfer?.phase === 'transfer');
+  assert.deepEqual(transfer.sources, ['a.onnx']);
+  assert.deepEqual(planUnits(config, 10), units, 'the plan is a function of the config and the sample size');
+});
+
+test('config differences are listed by field', () => {
+  const a = parseStudyConfig(base, 'a');
+  const b = parseStudyConfig({ ...base, dataset: { name: 'synthetic', count: 12 }, attacks: [{ attack: 'fgsm', set: { eps: 0.2 } }] }, 'b');
+  assert.deepEqual(configDiff(a, b), ['attacks[0].set.eps: (not set) -> 0.2', 'dataset.count: 10 -> 12']);
+  assert.deepEqual(configDiff(a, a), []);
+});

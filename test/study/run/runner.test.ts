@@ -1,0 +1,144 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../../../src/core/errors.js';
+import { zooArchitecture } from '../../../src/models/zoo/registry.js';
+import { encodeModel } from '../../../src/onnx/codec.js';
+import { runStudy } from '../../../src/study/run/runner.js';
+import { studyStatus } from '../../../src/study/store/status.js';
+import { openStudyStore } from '../../../src/study/store/store.js';
+import { linearModel, storeSnapshot, tempDir, tinyConfig, tinyModels } from '../helpers.js';
+
+const dir = tempDir();
+after(() => rmSync(dir, { recursive: true, force: true }));
+const models = tinyModels(dir);
+const config = tinyConfig(models);
+const out = join(dir, 'run');
+const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+
+test('a study runs every phase into the store; every row carries seed, settings, model sha256 and tool version', async () => {
+  const events: number[] = [];
+  const result = await runStudy(config, { out, onProgress: (p) => events.push(p.done) });
+  assert.equal(result.skipped, 0);
+  assert.equal(result.status.state, 'complete');
+  assert.equal(result.status.units.done, result.computed);
+  assert.deepEqual(events, Array.from({ length: result.computed + 1 }, (_, i) => i), 'one progress call before the work, then one per unit');
+
+  const store = openStudyStore(out);
+  try {
+    const stored = store.models();
+    assert.deepEqual(stored.map((m) => m.name), models);
+    const shas = new Set(stored.map((m) => m.sha256));
+    const clean = store.cleanRows();
+    assert.equal(clean.length, models.length * 24);
+    const attacks = store.attackRows();
+    const clever = store.cleverRows();
+    const transfer = store.transferRows();
+    assert.ok(attacks.length > 0 && clever.length > 0 && transfer.length > 0, `${attacks.length} attack, ${clever.length} CLEVER, ${transfer.length} transfer rows`);
+    for (const row of [...clean, ...attacks, ...clever, ...transfer]) {
+      assert.equal(row.seed, 7);
+      assert.equal(row.toolVersion, version);
+      assert.ok(shas.has(row.modelSha256));
+      assert.doesNotThrow(() => JSON.parse(row.settings));
+    }
+
+    // Only correctly classified examples are attacked (correct-for-each).
+    const correct = new Set(clean.filter((r) => r.correct).map((r) => `${r.modelSha256} ${r.itemId}`));
+    for (const row of [...attacks, ...clever]) assert.ok(correct.has(`${row.modelSha256} ${row.itemId}`), `${row.itemId} was attacked but misclassified`);
+    assert.ok(attacks.every((r) => JSON.parse(r.settings).targetKind === r.targetKind));
+
+    // Transfer: one row per source attack row of a transferred setting and per other model; exclusions explicit.
+    const fgsmRows = attacks.filter((r) => r.method === 'fgsm');
+    assert.equal(transfer.length, fgsmRows.length * (models.length - 1));
+    for (const row of transfer) {
+      const source = fgsmRows.find((a) => a.modelSha256 === row.sourceSha256 && a.itemId === row.itemId && a.settings === row.settings)!;
+      assert.ok(source, 'every transfer row has its source attack row');
+      assert.notEqual(row.sourceSha256, row.modelSha256);
+      const targetClean = clean.find((c) => c.modelSha256 === row.modelSha256 && c.itemId === row.itemId)!;
+      if (source.status !== 'success') assert.equal(row.outcome, 'source-failed');
+      else if (!targetClean.correct) assert.equal(row.outcome, 'target-misclassifies-clean');
+      else assert.equal(row.outcome, row.predicted !== row.label ? 'transferred' : 'not-transferred');
+      assert.equal(row.predicted === null, row.outcome === 'source-failed' || row.outcome === 'target-misclassifies-clean');
+      assert.equal(row.adaptation, 'none');
+    }
+    // Images are kept for transferred settings' successes only, never for failures.
+    assert.ok(store.attackRows({ images: true }).every((r) => (r.adversarial !== null) === (r.method === 'fgsm' && r.status === 'success')));
+  } finally {
+    store.close();
+  }
+});
+
+test('running again computes nothing and changes nothing', async () => {
+  const before = storeSnapshot(out);
+  const again = await runStudy(config, { out });
+  assert.equal(again.computed, 0);
+  assert.equal(again.skipped, again.status.units.total);
+  assert.deepEqual(storeSnapshot(out), before);
+});
+
+test('--jobs 2 (worker processes) stores exactly the rows of an in-process run', async () => {
+  const parallel = join(dir, 'parallel');
+  await runStudy(config, { out: parallel, jobs: 2 });
+  assert.deepEqual(storeSnapshot(parallel), storeSnapshot(out));
+});
+
+test('resuming with another config is refused, naming what differs, and leaves the store as it was', async () => {
+  const before = storeSnapshot(out);
+  const changed = tinyConfig(models, { dataset: { name: 'synthetic', count: 20 } });
+  await assert.rejects(runStudy(changed, { out }), (err: unknown) => {
+    assert.ok(err instanceof UserError);
+    assert.match(err.message, /another config/);
+    assert.match(err.message, /dataset\.count: 24 -> 20/);
+    return true;
+  });
+  assert.deepEqual(storeSnapshot(out), before);
+});
+
+test('a model file replaced since the study began is refused by its sha256', async () => {
+  const own = join(dir, 'replaced');
+  const [path] = tinyModels(dir, ['linear'], 3);
+  const small = tinyConfig([path!, models[1]!], { attacks: [], clever: undefined, transfer: undefined, dataset: { name: 'synthetic', count: 4 } });
+  await runStudy(small, { out: own });
+  writeFileSync(path!, encodeModel(zooArchitecture('linear').build(4)));
+  await assert.rejects(runStudy(small, { out: own }), /changed since .* was started \(sha256/);
+});
+
+test('correct-for-all attacks only the examples every model classifies correctly', async () => {
+  const all = join(dir, 'all');
+  await runStudy(tinyConfig(models, { dataset: { name: 'synthetic', count: 24, sampling: 'correct-for-all' }, clever: undefined, transfer: undefined }), { out: all });
+  const store = openStudyStore(all);
+  try {
+    const clean = store.cleanRows();
+    const everywhere = new Set(clean.filter((r) => r.correct).map((r) => r.itemId).filter((id) => clean.filter((c) => c.itemId === id).every((c) => c.correct)));
+    const attacked = new Map<string, string[]>();
+    for (const r of store.attackRows()) attacked.set(`${r.modelSha256} ${r.method} ${r.settings}`, [...(attacked.get(`${r.modelSha256} ${r.method} ${r.settings}`) ?? []), r.itemId]);
+    for (const items of attacked.values()) assert.deepEqual(new Set(items), everywhere);
+  } finally {
+    store.close();
+  }
+});
+
+test('transfer between models of different input sizes adapts the images and records how', async () => {
+  const mixed = join(dir, 'mixed');
+  const pair = [models[0]!, linearModel(dir, 16)];
+  // Untrained models get about one example in ten right: enough examples that some are right for both.
+  await runStudy(tinyConfig(pair, { attacks: [{ attack: 'fgsm', set: { eps: 0.3 } }], clever: undefined, dataset: { name: 'synthetic', count: 300 }, shardSize: 100 }), { out: mixed });
+  const store = openStudyStore(mixed);
+  try {
+    const evaluated = store.transferRows().filter((r) => r.predicted !== null);
+    assert.ok(evaluated.length > 0, 'some images reached the other model');
+    assert.ok(evaluated.every((r) => /resize (32x32 -> 16x16|16x16 -> 32x32)/.test(r.adaptation)), evaluated.map((r) => r.adaptation).join('; '));
+  } finally {
+    store.close();
+  }
+});
+
+test('study status reads a finished store', () => {
+  const status = studyStatus(out);
+  assert.equal(status.state, 'complete');
+  assert.equal(status.pid, null);
+  assert.equal(status.units.done, status.units.total);
+  assert.ok(status.phases.transfer.rows > 0);
+  assert.ok(status.lastUpdate !== null);
+});
