@@ -1,7 +1,7 @@
+import { DISTORTION_NORMS, type DistortionNorm } from '../core/lp.js';
+import { canonicalJson } from '../records/canonical-json.js';
 import { meanStd, type MeanStd } from './stats.js';
 
-export const DISTORTION_NORMS = ['l0', 'l1', 'l2', 'linf'] as const;
-export type DistortionNorm = (typeof DISTORTION_NORMS)[number];
 
 /** One attacked example. Failures may carry anything (or nothing) as distortions: they are never read. */
 export interface AttackRecord {
@@ -36,7 +36,7 @@ export interface AttackAggregate {
 export function aggregateRecords(records: Iterable<AttackRecord>): AttackAggregate[] {
   const groups = new Map<string, { first: AttackRecord; attempted: number; norms: Record<DistortionNorm, number[]> }>();
   for (const r of records) {
-    const key = JSON.stringify([r.model, r.attack, settingsKey(r.settings)]);
+    const key = JSON.stringify([r.model, r.attack, canonicalJson(r.settings)]);
     let g = groups.get(key);
     if (!g) {
       g = { first: r, attempted: 0, norms: { l0: [], l1: [], l2: [], linf: [] } };
@@ -64,18 +64,4 @@ export function aggregateRecords(records: Iterable<AttackRecord>): AttackAggrega
       distortion: { l0: meanStd(norms.l0), l1: meanStd(norms.l1), l2: meanStd(norms.l2), linf: meanStd(norms.linf) },
     };
   });
-}
-
-/** A string equal for equal settings whatever their key order, to group by. */
-export function settingsKey(settings: Readonly<Record<string, unknown>>): string {
-  return JSON.stringify(canonical(settings));
-}
-
-/** Keys sorted at every depth. */
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
-  }
-  return value;
 }

@@ -1,6 +1,8 @@
 import { exampleRng } from '../core/rng.js';
 import { UserError } from '../core/errors.js';
-import { settingsKey, type AttackAggregate, type DistortionNorm } from './aggregate.js';
+import type { DistortionNorm } from '../core/lp.js';
+import { canonicalJson } from '../records/canonical-json.js';
+import type { AttackAggregate } from './aggregate.js';
 import { ols, percentileInterval, type LinearFit } from './stats.js';
 
 /**
@@ -97,7 +99,7 @@ export function scalingLaws(
 ): ScalingLawEntry[] {
   const groups = new Map<string, AttackAggregate[]>();
   for (const a of aggregates) {
-    const key = JSON.stringify([a.attack, settingsKey(a.settings)]);
+    const key = JSON.stringify([a.attack, canonicalJson(a.settings)]);
     groups.set(key, [...(groups.get(key) ?? []), a]);
   }
   const entries: ScalingLawEntry[] = [];

@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { l2 } from '../metrics/distortion.js';
+import { lpDistance } from '../core/lp.js';
 import { row } from './batch.js';
 import { constantSearchParams, ConstantSearch } from './constant-search.js';
 import { isAdversarial } from './criterion.js';
 import { defineAttack } from './define.js';
 import { num } from './params.js';
-import { verify } from './result.js';
 
 export const cwL2Params = z.object({
   ...constantSearchParams,
@@ -57,7 +56,7 @@ export const cwL2 = defineAttack('cw-l2', 'Carlini & Wagner L2: Adam in tanh spa
       const x = batch.original(e);
       const image = row(adv, e, size);
       const c = search.c;
-      const distance = l2(image, x) ** 2;
+      const distance = lpDistance(image, x, 'l2') ** 2;
       if (search.evaluated(image, distance + c * g.loss, distance, isAdversarial(g.logits, labels[e]!, targets?.[e], p.kappa))) {
         reset(e);
         return;
@@ -80,7 +79,7 @@ export const cwL2 = defineAttack('cw-l2', 'Carlini & Wagner L2: Adam in tanh spa
       }
     });
   });
-  return verify(batch, searches.map((s) => s.found));
+  return searches.map((s) => s.found);
 });
 
 /** (tanh(w) + 1) / 2, written as sigmoid(2w): Math.exp is cheaper than Math.tanh in V8. */

@@ -2,11 +2,11 @@ import { z } from 'zod';
 import type { LossHead, LossValues } from '../runtime/classifier-types.js';
 import { topK } from '../runtime/logits.js';
 import { row } from './batch.js';
-import { clip01, norm1, norm2 } from './box.js';
+import { clip01, dualNorm, lpNorm, type StepNorm } from '../core/lp.js';
 import { isAdversarial } from './criterion.js';
 import { defineAttack } from './define.js';
 import { choice, num } from './params.js';
-import { verify, type Candidate } from './result.js';
+import type { Candidate } from './result.js';
 
 export const deepfoolParams = z.object({
   norm: choice(['l2', 'linf'], 'l2', "distance whose nearest linearised boundary is stepped to: 'l2' or 'linf'"),
@@ -44,7 +44,6 @@ export const deepfool = defineAttack('deepfool', 'DeepFool: steps to the nearest
     found[e] = { image: row(adv, e, size).slice() };
     done[e] = 1;
   };
-  const dual = p.norm === 'l2' ? norm2 : norm1;
 
   await batch.loop((e) => !done[e], async (rows) => {
     rows.forEach((e) => (best.ratio[e] = Infinity));
@@ -58,7 +57,7 @@ export const deepfool = defineAttack('deepfool', 'DeepFool: steps to the nearest
           finish(e);
           return false;
         }
-        const ratio = Math.abs(g.loss) / dual(g.grad);
+        const ratio = Math.abs(g.loss) / dualNorm(g.grad, p.norm);
         if (ratio < best.ratio[e]!) {
           best.ratio[e] = ratio;
           best.distance[e] = Math.abs(g.loss);
@@ -83,7 +82,7 @@ export const deepfool = defineAttack('deepfool', 'DeepFool: steps to the nearest
       if (batch.tallies[e]!.iterations === p.iterations) finish(e);
     }
   });
-  return verify(batch, found);
+  return found;
 });
 
 /** A linearised boundary: the loss head whose value and gradient give f and grad f, and the sign that crosses it. */
@@ -117,12 +116,12 @@ function targetProbe(labels: Int32Array, targets: Int32Array): Probe {
  * total += the smallest step of norm `norm` that changes the linear function grad . d by `distance` (a
  * negative distance lowers it).
  */
-function step(total: Float64Array, grad: Float32Array, distance: number, norm: 'l2' | 'linf'): void {
+function step(total: Float64Array, grad: Float32Array, distance: number, norm: StepNorm): void {
   if (norm === 'l2') {
-    const scale = distance / norm2(grad) ** 2;
+    const scale = distance / lpNorm(grad, 'l2') ** 2;
     for (let i = 0; i < total.length; i++) total[i] = total[i]! + scale * grad[i]!;
   } else {
-    const scale = distance / norm1(grad);
+    const scale = distance / lpNorm(grad, 'l1');
     for (let i = 0; i < total.length; i++) total[i] = total[i]! + scale * Math.sign(grad[i]!);
   }
 }

@@ -2,17 +2,19 @@ import type { z } from 'zod';
 import type { DifferentiableClassifier } from '../runtime/classifier-types.js';
 import { Batch } from './batch.js';
 import { parseParams } from './params.js';
-import type { Attack, AttackName, AttackResult, ParamValues } from './types.js';
+import { verify, type Candidate } from './result.js';
+import type { Attack, AttackName, ParamValues } from './types.js';
 
 /**
- * Makes an Attack of an implementation that receives validated, typed parameters and a Batch. The shape
- * checks here are programming errors (the caller built the batch), so they throw plain Errors.
+ * Makes an Attack of an implementation that receives validated, typed parameters and a Batch and returns
+ * one candidate per example; the candidates are verified here (result.ts). The shape checks are
+ * programming errors (the caller built the batch), so they throw plain Errors.
  */
 export function defineAttack<S extends z.ZodObject>(
   name: AttackName,
   describe: string,
   paramsSchema: S,
-  attack: (batch: Batch, params: z.output<S>) => Promise<AttackResult[]>,
+  attack: (batch: Batch, params: z.output<S>) => Promise<readonly Candidate[]>,
 ): Attack {
   return {
     name,
@@ -22,7 +24,9 @@ export function defineAttack<S extends z.ZodObject>(
     async run(classifier: DifferentiableClassifier, x, n, labels, targets, params, opts) {
       const parsed = parseParams(name, paramsSchema, params);
       checkBatch(name, classifier, x, n, labels, targets, opts.ids.length);
-      return attack(new Batch(classifier, x, n, labels, targets, opts), parsed);
+      const batch = new Batch(classifier, x, n, labels, targets, opts);
+      // Every attack's result is re-classified here, so no attack can report an unverified success.
+      return verify(batch, await attack(batch, parsed));
     },
   };
 }

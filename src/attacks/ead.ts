@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { l1, l2 } from '../metrics/distortion.js';
+import { lpDistance } from '../core/lp.js';
 import { row } from './batch.js';
 import { constantSearchParams, ConstantSearch } from './constant-search.js';
 import { cwMargin, isAdversarial } from './criterion.js';
 import { defineAttack } from './define.js';
 import { choice, num } from './params.js';
-import { verify } from './result.js';
 
 export const eadParams = z.object({
   ...constantSearchParams,
@@ -53,14 +52,14 @@ export const ead = defineAttack('ead', 'Elastic-net attack: FISTA with L1 shrink
       const search = searches[e]!;
       const x = batch.original(e);
       const image = row(adv, e, size);
-      const l1d = l1(image, x);
-      const elastic = l2(image, x) ** 2 + p.beta * l1d;
+      const l1d = lpDistance(image, x, 'l1');
+      const elastic = lpDistance(image, x, 'l2') ** 2 + p.beta * l1d;
       const loss = search.c * cwMargin(z, labels[e]!, targets?.[e], p.kappa) + elastic;
       const ended = search.evaluated(image, loss, p.rule === 'l1' ? l1d : elastic, isAdversarial(z, labels[e]!, targets?.[e], p.kappa));
       if (ended) reset(e);
     });
   });
-  return verify(batch, searches.map((s) => s.found));
+  return searches.map((s) => s.found);
 });
 
 /**

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { row } from './batch.js';
-import { clipToBox, signStep } from './box.js';
+import { clipToBox, steepestStep } from '../core/lp.js';
 import { defineAttack } from './define.js';
 import { lossParam, stepObjective } from './objective.js';
 import { num } from './params.js';
-import { verify } from './result.js';
 
 export const fgsmParams = z.object({
   eps: num(z.number().nonnegative(), 0.1, 'L-inf budget: the size of the single signed-gradient step'),
@@ -21,10 +20,10 @@ export const fgsm = defineAttack('fgsm', 'Fast gradient sign method: one L-inf s
       const g = grads[r];
       if (!g) return;
       const image = row(adv, e, batch.size);
-      signStep(image, g.grad, direction * p.eps);
+      steepestStep(image, g.grad, direction * p.eps, 'linf');
       clipToBox(image);
       batch.tallies[e]!.iterations = 1;
     });
   });
-  return verify(batch, Array.from({ length: batch.n }, (_, e) => ({ image: row(adv, e, batch.size).slice() })));
+  return Array.from({ length: batch.n }, (_, e) => ({ image: row(adv, e, batch.size).slice() }));
 });

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { row } from './batch.js';
-import { projectLinf, signStep } from './box.js';
+import { projectToBall, steepestStep } from '../core/lp.js';
 import { isAdversarial } from './criterion.js';
 import { defineAttack } from './define.js';
 import { lossParam, stepObjective } from './objective.js';
 import { flag, num } from './params.js';
-import { verify, type Candidate } from './result.js';
+import type { Candidate } from './result.js';
 import { BracketSearch } from './search.js';
 
 export const ifgsmParams = z.object({
@@ -40,8 +40,8 @@ export const ifgsm = defineAttack('ifgsm', 'Iterative FGSM with a fixed budget, 
       if (!g) return;
       const eps = budgets[e]!.value;
       const image = row(adv, e, size);
-      signStep(image, g.grad, (direction * eps) / p.iterations);
-      projectLinf(image, batch.original(e), eps);
+      steepestStep(image, g.grad, (direction * eps) / p.iterations, 'linf');
+      projectToBall(image, batch.original(e), eps, 'linf');
       batch.tallies[e]!.iterations++;
       if (++step[e]! === p.iterations) ended.push(e);
     });
@@ -67,5 +67,5 @@ export const ifgsm = defineAttack('ifgsm', 'Iterative FGSM with a fixed budget, 
       row(adv, e, size).set(batch.original(e));
     });
   });
-  return verify(batch, found);
+  return found;
 });

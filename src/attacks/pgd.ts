@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { row } from './batch.js';
-import { clip01, normalizedStep, projectL2, projectLinf, signStep } from './box.js';
+import { clip01, projectToBall, sampleBall, steepestStep, type StepNorm } from '../core/lp.js';
 import { isAdversarial } from './criterion.js';
 import { defineAttack } from './define.js';
 import { lossParam, stepObjective } from './objective.js';
 import { choice, flag, num } from './params.js';
-import { verify, type Candidate } from './result.js';
+import type { Candidate } from './result.js';
 import { exampleRng, type Rng } from '../core/rng.js';
 
 export const pgdParams = z.object({
@@ -47,13 +47,8 @@ export const pgd = defineAttack('pgd', 'Projected gradient descent with random s
       const g = grads[r];
       if (!g) return;
       const image = row(adv, e, size);
-      if (p.norm === 'linf') {
-        signStep(image, g.grad, direction * stepSize);
-        projectLinf(image, batch.original(e), p.eps);
-      } else {
-        normalizedStep(image, g.grad, direction * stepSize);
-        projectL2(image, batch.original(e), p.eps);
-      }
+      steepestStep(image, g.grad, direction * stepSize, p.norm);
+      projectToBall(image, batch.original(e), p.eps, p.norm);
       batch.tallies[e]!.iterations++;
       if (++step[e]! < p.iterations) return;
       // The last restart's result is checked by verification alone; earlier ones decide whether to retry.
@@ -78,19 +73,12 @@ export const pgd = defineAttack('pgd', 'Projected gradient descent with random s
       }
     });
   });
-  return verify(batch, found);
+  return found;
 });
 
 /** A uniform point of the eps-ball around `image` (in place), clipped to the box. */
-function randomStart(image: Float32Array, norm: 'linf' | 'l2', eps: number, rng: Rng): void {
-  if (norm === 'linf') {
-    for (let i = 0; i < image.length; i++) image[i] = clip01(image[i]! + eps * (2 * rng.uniform() - 1));
-    return;
-  }
-  // Uniform in the L2 ball: a Gaussian direction, and a radius with density proportional to r^(d-1).
-  const direction = Float64Array.from(image, () => rng.normal());
-  let sum = 0;
-  for (const v of direction) sum += v * v;
-  const scale = (eps * rng.uniform() ** (1 / image.length)) / Math.sqrt(sum);
-  for (let i = 0; i < image.length; i++) image[i] = clip01(image[i]! + scale * direction[i]!);
+function randomStart(image: Float32Array, norm: StepNorm, eps: number, rng: Rng): void {
+  const delta = new Float64Array(image.length);
+  sampleBall(delta, norm, eps, rng);
+  for (let i = 0; i < image.length; i++) image[i] = clip01(image[i]! + delta[i]!);
 }

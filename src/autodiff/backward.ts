@@ -2,7 +2,7 @@ import { DataType, type Node, type Tensor } from '../onnx/ir.js';
 import { tensorValues } from '../onnx/tensor.js';
 import { UserError } from '../core/errors.js';
 import type { Emitter } from './emitter.js';
-import type { VjpContext } from './rules/context.js';
+import type { VjpContext } from './rules/rule-context.js';
 import { RULES } from './rules/index.js';
 import type { TensorInfo } from './shapes.js';
 

@@ -6,9 +6,9 @@ import { loadDataset } from '../data/load-dataset.js';
 import { correctlyClassified } from '../data/correct-examples.js';
 import { saveImagePng } from '../data/image.js';
 import { runAttack, resolveAttack, PRESETS, ATTACKS, TARGET_KINDS, paramDocs, type AttackResult, type TargetKind } from '../attacks/index.js';
-import { meanStd } from '../analysis/stats.js';
 import { UserError } from '../core/errors.js';
-import { DISTORTION_NORMS } from '../analysis/aggregate.js';
+import { aggregateRecords } from '../analysis/aggregate.js';
+import { DISTORTION_NORMS, type DistortionNorm } from '../core/lp.js';
 import { emit, fmt, progress, table } from './output.js';
 import { intOption, MODEL_ARGUMENT, modelOptions, setOption, threadsFlag, resizeFlag, labelsFlag, type ModelFlags } from './options.js';
 
@@ -26,16 +26,17 @@ interface AttackFlags extends ModelFlags {
 }
 
 /** Success rate and mean/std of every norm over the successful examples only (failures have no image). */
+/**
+ * The attack command's summary: the report's aggregate (aggregateRecords) of this one setting, plus the
+ * count of non-finite examples, in the command's JSON spelling.
+ */
 export function summarizeAttack(results: readonly AttackResult[]) {
-  const ok = results.filter((r) => r.success);
-  const norm = (k: (typeof DISTORTION_NORMS)[number]) => {
-    const s = meanStd(ok.map((r) => r.distortion![k]));
-    return { mean: s.mean, std: s.std };
-  };
+  const [a] = aggregateRecords(results.map((r) => ({ model: '', attack: '', settings: {}, success: r.success, ...r.distortion })));
+  const norm = (k: DistortionNorm) => ({ mean: a?.distortion[k].mean ?? null, std: a?.distortion[k].std ?? null });
   return {
     attempted: results.length,
-    succeeded: ok.length,
-    success_rate: results.length ? ok.length / results.length : 0,
+    succeeded: a?.succeeded ?? 0,
+    success_rate: a?.successRate ?? 0,
     non_finite: results.filter((r) => r.status === 'non-finite').length,
     l0: norm('l0'), l1: norm('l1'), l2: norm('l2'), linf: norm('linf'),
   };

@@ -2,7 +2,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadModel } from '../models/load-model.js';
 import { loadDataset } from '../data/load-dataset.js';
 import { correctlyClassified } from '../data/correct-examples.js';
-import { clever, summarizeClever, CLEVER_DEFAULTS, type LpNorm } from '../metrics/clever.js';
+import { parseLpNorm } from '../core/lp.js';
+import { clever, summarizeClever, CLEVER_DEFAULTS } from '../metrics/clever.js';
 import { TARGET_KINDS, type TargetKind } from '../attacks/index.js';
 import { emit, fmt, progress, table } from './output.js';
 import { intOption, MODEL_ARGUMENT, labelsFlag, modelOptions, positiveNumberOption, resizeFlag, threadsFlag, type ModelFlags } from './options.js';
@@ -29,7 +30,7 @@ export function registerClever(program: Command): void {
     .option('--json', 'machine-readable output')
     .addOption(labelsFlag()).addOption(threadsFlag()).addOption(resizeFlag())
     .action(async (spec: string, o: ModelFlags & { data: string; norm: string; targets: TargetKind[]; nb: number; ns: number; radius?: number; limit: number; seed: number; batch: number; json?: boolean }) => {
-      const norm: LpNorm = o.norm === 'inf' ? 'inf' : (Number(o.norm) as 1 | 2);
+      const norm = parseLpNorm(o.norm)!;
       const radius = o.radius ?? CLEVER_DEFAULTS.radius[norm];
       const model = await loadModel(spec, modelOptions(o));
       try {

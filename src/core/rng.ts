@@ -113,5 +113,16 @@ export type ExampleId = string | number;
  * random start on unrelated streams.
  */
 export function exampleRng(seed: number, id: ExampleId, purpose: string): Rng {
-  return new Rng(mix32(seed >>> 0), mix32(hash32(String(id))), mix32(hash32(purpose)));
+  return seededStream(seed, String(id), purpose);
 }
+
+/**
+ * The one way a stream is derived: (seed, subject, purpose), each mixed into one word of the generator's
+ * state. The subject is what the draws are about (an example id, an image index, a training epoch); the
+ * purpose keeps draws for different uses of one subject unrelated. Strings are hashed first.
+ */
+export function seededStream(seed: number, subject: number | string, purpose: number | string): Rng {
+  return new Rng(mix32(seed >>> 0), streamWord(subject), streamWord(purpose));
+}
+
+const streamWord = (v: number | string): number => mix32(typeof v === 'string' ? hash32(v) : v);

@@ -2,7 +2,7 @@ import { UserError } from '../core/errors.js';
 import type { Dataset } from './dataset.js';
 import type { ResizeMode } from './image.js';
 import { resampleBatch } from './resample.js';
-import { Rng, mix32 } from '../core/rng.js';
+import { seededStream, type Rng } from '../core/rng.js';
 
 /**
  * The built-in `synthetic` dataset: 10 classes of shapes and patterns drawn procedurally at 32x32 RGB, with
@@ -184,7 +184,7 @@ function nearAxis(rng: Rng, tan: number): [number, number] {
 const SPLIT_TAG: Readonly<Record<SyntheticSplit, number>> = { train: 1, test: 2 };
 
 function exampleRng(seed: number, split: SyntheticSplit, i: number): Rng {
-  return new Rng(mix32(seed), mix32(SPLIT_TAG[split]), mix32(i));
+  return seededStream(seed, SPLIT_TAG[split], i);
 }
 
 /** The first draw of an example's stream, so labels need no rendering. */

@@ -1,4 +1,5 @@
 import { meanStd, type MeanStd } from '../analysis/stats.js';
+import { dualNorm, LP_NORMS, pNotation, sampleBall, type LpNorm } from '../core/lp.js';
 import { exampleRng, type Rng } from '../core/rng.js';
 import { chooseTargets, TARGET_KINDS, type TargetKind } from '../core/targets.js';
 import type { ExampleId } from '../core/rng.js';
@@ -24,8 +25,6 @@ import { fitReverseWeibull, type WeibullFit } from './weibull.js';
  * not depend on the batch size, on the other examples, or on which other target kinds were requested.
  */
 
-export type LpNorm = 1 | 2 | 'inf';
-
 export const CLEVER_DEFAULTS = {
   /** The reference's defaults (ImageNet runs used 100 x 512 to save time). */
   nb: 500,
@@ -36,7 +35,7 @@ export const CLEVER_DEFAULTS = {
    * uniform in [0, R], which crowds the centre; ours are uniform in the ball, as the paper states.) A score
    * equal to R is the cap, not a measurement.
    */
-  radius: { 1: 30, 2: 3, inf: 0.1 } as Readonly<Record<LpNorm, number>>,
+  radius: { l1: 30, l2: 3, linf: 0.1 } as Readonly<Record<LpNorm, number>>,
   /** Rows per gradient call; each row is one image, so memory is batchSize x the input size. */
   batchSize: 64,
 };
@@ -147,53 +146,7 @@ export function summarizeClever(results: readonly CleverResult[], norm: LpNorm):
     const scores = results.flatMap((r) => (r.scores[kind] ? [r.scores[kind].score] : []));
     if (scores.length > 0) targets[kind] = meanStd(scores);
   }
-  return { norm: String(norm) as CleverSummary['norm'], targets };
-}
-
-/**
- * A point uniform in the Lp ball of `radius` centred at 0, written to `out` (its length is the dimension):
- * - L2: a Gaussian direction (isotropic) times radius * U^(1/d), since the volume within r grows as r^d;
- * - L1: exponential magnitudes E_1..E_d with random signs, divided by E_1 + ... + E_{d+1}: the normalised
- *   spacings are uniform on the simplex, and the extra (d+1)-th one fills the ball rather than its surface;
- * - L-inf: independent uniforms on [-radius, radius].
- */
-export function sampleLpBall(out: Float64Array, norm: LpNorm, radius: number, rng: Rng): void {
-  const d = out.length;
-  if (norm === 'inf') {
-    for (let k = 0; k < d; k++) out[k] = radius * (2 * rng.uniform() - 1);
-  } else if (norm === 2) {
-    let sq = 0;
-    while (sq === 0) {
-      sq = 0;
-      for (let k = 0; k < d; k++) {
-        out[k] = rng.normal();
-        sq += out[k]! ** 2;
-      }
-    }
-    const scale = (radius * Math.pow(rng.uniform(), 1 / d)) / Math.sqrt(sq);
-    for (let k = 0; k < d; k++) out[k]! *= scale;
-  } else {
-    const exponential = () => -Math.log(1 - rng.uniform());
-    let sum = exponential();
-    for (let k = 0; k < d; k++) {
-      const e = exponential();
-      sum += e;
-      out[k] = rng.uniform() < 0.5 ? -e : e;
-    }
-    for (let k = 0; k < d; k++) out[k]! *= radius / sum;
-  }
-}
-
-/** The norm dual to the ball's: a bound on ||delta||_p needs the Lipschitz constant in ||.||_q. */
-export function dualNorm(g: ArrayLike<number>, norm: LpNorm): number {
-  let acc = 0;
-  for (let k = 0; k < g.length; k++) {
-    const v = Math.abs(g[k]!);
-    if (norm === 2) acc += v * v;
-    else if (norm === 'inf') acc += v;
-    else acc = Math.max(acc, v);
-  }
-  return norm === 2 ? Math.sqrt(acc) : acc;
+  return { norm: pNotation(norm), targets };
 }
 
 function cappedScore(g0: number, lipschitz: number, radius: number): number {
@@ -253,7 +206,7 @@ async function gradientNormMaxima(
   const point = new Float32Array(size);
   for (let b = 0; b < nb; b++) {
     for (let s = 0; s < ns; s++) {
-      sampleLpBall(delta, opts.norm, opts.radius, opts.rng);
+      sampleBall(delta, opts.norm, opts.radius, opts.rng);
       for (let k = 0; k < size; k++) point[k] = Math.min(1, Math.max(0, x0[k]! + delta[k]!));
       for (const [ci, cls] of classes.entries()) {
         xs.set(point, rows * size);
@@ -281,8 +234,8 @@ interface Inputs {
 
 function validate(opts: CleverOptions, ctx: Inputs): void {
   const positiveInt = (v: number) => Number.isInteger(v) && v >= 1;
-  if (opts.norm !== 1 && opts.norm !== 2 && opts.norm !== 'inf') {
-    throw new UserError(`CLEVER: norm ${String(opts.norm)} is not 1, 2 or inf`);
+  if (!LP_NORMS.includes(opts.norm)) {
+    throw new UserError(`CLEVER: norm ${String(opts.norm)} is not ${LP_NORMS.join(', ')}`);
   }
   if (!positiveInt(opts.nb) || !positiveInt(opts.ns)) {
     throw new UserError(`CLEVER: nb (${opts.nb}) and ns (${opts.ns}) must be positive integers`);

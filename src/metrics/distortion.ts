@@ -1,3 +1,5 @@
+import { lpDistance, type DistortionNorm } from '../core/lp.js';
+
 /**
  * Distortion norms of a perturbation (adversarial - original) over one example: plain functions over
  * Float32Array slices of equal length (pass `subarray`s to measure one example of a batch). Sums run in
@@ -11,12 +13,8 @@
  */
 export const L0_TOLERANCE = 1e-5;
 
-export interface Distortion {
-  l0: number;
-  l1: number;
-  l2: number;
-  linf: number;
-}
+/** An adversarial example's distance to its original in every norm the study reports. */
+export type Distortion = Record<DistortionNorm, number>;
 
 export function l0(adversarial: Float32Array, original: Float32Array, tolerance = L0_TOLERANCE): number {
   let count = 0;
@@ -24,26 +22,9 @@ export function l0(adversarial: Float32Array, original: Float32Array, tolerance 
   return count;
 }
 
-export function l1(adversarial: Float32Array, original: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < original.length; i++) sum += Math.abs(adversarial[i]! - original[i]!);
-  return sum;
-}
-
-export function l2(adversarial: Float32Array, original: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < original.length; i++) {
-    const d = adversarial[i]! - original[i]!;
-    sum += d * d;
-  }
-  return Math.sqrt(sum);
-}
-
-export function linf(adversarial: Float32Array, original: Float32Array): number {
-  let max = 0;
-  for (let i = 0; i < original.length; i++) max = Math.max(max, Math.abs(adversarial[i]! - original[i]!));
-  return max;
-}
+export const l1 = (adversarial: Float32Array, original: Float32Array): number => lpDistance(adversarial, original, 'l1');
+export const l2 = (adversarial: Float32Array, original: Float32Array): number => lpDistance(adversarial, original, 'l2');
+export const linf = (adversarial: Float32Array, original: Float32Array): number => lpDistance(adversarial, original, 'linf');
 
 export function distortion(adversarial: Float32Array, original: Float32Array): Distortion {
   if (adversarial.length !== original.length) {

@@ -1,9 +1,9 @@
+import { countOutcomes, evaluated, transferRate } from '../analysis/transfer-counts.js';
 import type { Classifier } from '../runtime/classifier-types.js';
 import { argmax, topK } from '../runtime/logits.js';
 import { resampleToCanonical } from '../data/resample.js';
 import { toChannels } from '../data/dataset.js';
 import type { TransferOutcome } from '../records/outcomes.js';
-
 
 export type { TransferOutcome };
 
@@ -89,8 +89,6 @@ export async function evaluateTransfer(
 }
 
 export function summarizeTransfer(outcomes: readonly TransferOutcome[]): TransferSummary {
-  const count = (o: TransferOutcome) => outcomes.filter((x) => x === o).length;
-  const transferred = count('transferred');
-  const evaluated = transferred + count('not-transferred');
-  return { rate: evaluated ? transferred / evaluated : null, transferred, evaluated, sourceFailed: count('source-failed'), targetMisclassifiesClean: count('target-misclassifies-clean') };
+  const c = countOutcomes(outcomes);
+  return { rate: transferRate(c), transferred: c.transferred, evaluated: evaluated(c), sourceFailed: c.sourceFailed, targetMisclassifiesClean: c.targetMisclassifiesClean };
 }

@@ -1,4 +1,4 @@
-import { settingsKey } from '../analysis/aggregate.js';
+import { canonicalJson } from '../records/canonical-json.js';
 import { UserError } from '../core/errors.js';
 
 /**
@@ -28,7 +28,7 @@ export function groupingSettings(parts: SettingParts): Record<string, unknown> {
 
 /** Equal for equal settings whatever the key order; matches scalingLaws' grouping key. */
 export function settingKey(parts: SettingParts): string {
-  return JSON.stringify([parts.method, settingsKey(groupingSettings(parts))]);
+  return JSON.stringify([parts.method, canonicalJson(groupingSettings(parts))]);
 }
 
 /** A row's stored parameters (canonical JSON), with an error naming the row when the store holds something else. */

@@ -1,17 +1,8 @@
+import { addCounts, countOutcome, emptyTransferCounts, type TransferCounts } from '../analysis/transfer-counts.js';
 import type { TransferRow } from '../records/records.js';
 import type { Tagged } from './tagged.js';
 import type { Setting } from './settings.js';
 import type { StudyModel, StudyModels } from './study-models.js';
-
-/** Outcomes of one (source, target) pair. Only transferred and not-transferred examples are in the rate. */
-export interface TransferCounts {
-  transferred: number;
-  notTransferred: number;
-  /** The source attack failed: there is no adversarial example to transfer (the original code counted these as transfers). */
-  sourceFailed: number;
-  /** The target model gets the clean image wrong already, so fooling it proves nothing. */
-  targetMisclassifiesClean: number;
-}
 
 export interface TransferMatrix {
   setting: Setting;
@@ -26,20 +17,6 @@ export interface TransferMatrix {
 
 export const cellKey = (source: string, target: string): string => `${source} ${target}`;
 
-/** Evaluated examples of a pair: the rate's denominator. */
-export const evaluated = (c: TransferCounts): number => c.transferred + c.notTransferred;
-
-function emptyCounts(): TransferCounts {
-  return { transferred: 0, notTransferred: 0, sourceFailed: 0, targetMisclassifiesClean: 0 };
-}
-
-const FIELD: Record<TransferRow['outcome'], keyof TransferCounts> = {
-  transferred: 'transferred',
-  'not-transferred': 'notTransferred',
-  'source-failed': 'sourceFailed',
-  'target-misclassifies-clean': 'targetMisclassifiesClean',
-};
-
 /** One matrix per source setting: rows are source models, columns target models (TransferRow.modelSha256). */
 export function transferMatrices(rows: readonly Tagged<TransferRow>[], models: StudyModels): TransferMatrix[] {
   const groups = new Map<string, { setting: Setting; cells: Map<string, TransferCounts>; shas: Set<string>; sameModelRows: number }>();
@@ -52,13 +29,13 @@ export function transferMatrices(rows: readonly Tagged<TransferRow>[], models: S
       continue;
     }
     const key = cellKey(row.sourceSha256, row.modelSha256);
-    const counts = g.cells.get(key) ?? emptyCounts();
-    counts[FIELD[row.outcome]]++;
+    const counts = g.cells.get(key) ?? emptyTransferCounts();
+    countOutcome(counts, row.outcome);
     g.cells.set(key, counts);
   }
   return [...groups.values()].map(({ setting, cells, shas, sameModelRows }) => {
-    const totals = emptyCounts();
-    for (const c of cells.values()) for (const k of Object.keys(totals) as (keyof TransferCounts)[]) totals[k] += c[k];
+    const totals = emptyTransferCounts();
+    for (const c of cells.values()) addCounts(totals, c);
     return { setting, models: models.ordered.filter((m) => shas.has(m.sha256)), cells, totals, sameModelRows };
   });
 }

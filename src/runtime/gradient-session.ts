@@ -17,7 +17,7 @@ export interface LossValues {
   cotangent?: Float32Array;
 }
 
-export interface GradientResult {
+export interface SessionGradients {
   /** n × numClasses logits. */
   logits: Float32Array;
   /** Loss per example. */
@@ -73,7 +73,7 @@ export class GradientSession {
   /** The batch size the model pins (runs are split into chunks of it), or undefined when any works. */
   get fixedBatch(): number | undefined { return this.compiled.fixedBatch; }
 
-  async run(x: Float32Array, n: number, values: LossValues = {}): Promise<GradientResult> {
+  async run(x: Float32Array, n: number, values: LossValues = {}): Promise<SessionGradients> {
     const { compiled } = this;
     const exampleSize = size(compiled.exampleShape);
     const k = compiled.numClasses;
@@ -81,7 +81,7 @@ export class GradientSession {
     const chunk = compiled.fixedBatch ?? n;
     if (n % chunk !== 0) throw new UserError(`the model runs only batches of ${chunk}; ${n} examples do not divide into them`);
     const perExample = this.lossFeeds(values, n);
-    const result: GradientResult = {
+    const result: SessionGradients = {
       logits: new Float32Array(n * k),
       loss: new Float32Array(n),
       grad: new Float32Array(compiled.outputs.inputGrad ? x.length : 0),

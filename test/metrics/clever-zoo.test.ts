@@ -16,7 +16,7 @@ test('CLEVER L2 <= the C&W-L2 distortion for at least 90% of examples on a zoo m
   try {
     const data = await loadDataset('synthetic');
     const set = await correctlyClassified(model, data, Array.from({ length: 100 }, (_, i) => i), 20);
-    const scores = await clever(model, set.x, set.n, set.labels, { norm: 2, targets: ['top2'], nb: 40, ns: 64, radius: 3, seed: 0, ids: set.ids });
+    const scores = await clever(model, set.x, set.n, set.labels, { norm: 'l2', targets: ['top2'], nb: 40, ns: 64, radius: 3, seed: 0, ids: set.ids });
     const cw = await runAttack('cw-l2', model, { x: set.x, n: set.n, labels: set.labels, ids: set.ids }, { target: 'top2', params: { iterations: 300, binarySteps: 6, c: 0.1 } });
     let below = 0;
     cw.results.forEach((r, e) => {

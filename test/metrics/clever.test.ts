@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { exampleRng } from '../../src/core/rng.js';
 import { chooseTargets } from '../../src/core/targets.js';
 import { UserError } from '../../src/core/errors.js';
-import { clever, dualNorm, sampleLpBall, summarizeClever, type CleverOptions, type LpNorm } from '../../src/metrics/clever.js';
+import { clever, summarizeClever, type CleverOptions } from '../../src/metrics/clever.js';
+import { dualNorm, type LpNorm } from '../../src/core/lp.js';
 import { linearClassifier } from '../helpers/linear-classifier.js';
 import { quadraticClassifier } from '../helpers/linear-classifier-clever.js';
 
@@ -49,12 +50,12 @@ describe('clever on a linear classifier (Lipschitz constant known exactly)', () 
   const { model, x, labels, exact } = linearSetup(n);
   // Radii far beyond the margins, so that the cap min(., R) does not bind.
   const cases: { norm: LpNorm; radius: number; dual: string }[] = [
-    { norm: 2, radius: 3, dual: 'L2' },
-    { norm: 'inf', radius: 1, dual: 'L1' },
-    { norm: 1, radius: 30, dual: 'L-inf' },
+    { norm: 'l2', radius: 3, dual: 'L2' },
+    { norm: 'linf', radius: 1, dual: 'L1' },
+    { norm: 'l1', radius: 30, dual: 'L-inf' },
   ];
   for (const { norm, radius, dual } of cases) {
-    it(`L${norm} ball: score = margin / ||w_label - w_target||_${dual === 'L-inf' ? 'inf' : dual.slice(1)} within 1%`, async () => {
+    it(`${norm} ball: score = margin / ||w_label - w_target||_${dual === 'L-inf' ? 'inf' : dual.slice(1)} within 1%`, async () => {
       const results = await clever(model, x, n, labels, { ...base, norm, radius });
       for (const [e, r] of results.entries()) {
         assert.equal(r.label, labels[e]);
@@ -74,7 +75,7 @@ describe('clever on a linear classifier (Lipschitz constant known exactly)', () 
 
   it('chooses the targets of the attacks: top-2, least-likely by logits, random from the (seed, id) stream', async () => {
     const ids = ['a', 'b', 'c'];
-    const results = await clever(model, x, n, labels, { ...base, norm: 2, radius: 3, ids });
+    const results = await clever(model, x, n, labels, { ...base, norm: 'l2', radius: 3, ids });
     const logits = await model.logits(x, n);
     for (const kind of ['top2', 'random', 'least-likely'] as const) {
       const expected = chooseTargets(kind, labels, K, { seed: base.seed, ids, logits });
@@ -84,12 +85,12 @@ describe('clever on a linear classifier (Lipschitz constant known exactly)', () 
   });
 
   it('untargeted is the minimum over all other classes', async () => {
-    const results = await clever(model, x, n, labels, { ...base, targets: ['untargeted'], norm: 2, radius: 3 });
+    const results = await clever(model, x, n, labels, { ...base, targets: ['untargeted'], norm: 'l2', radius: 3 });
     for (const [e, r] of results.entries()) {
       let best = { score: Infinity, target: -1 };
       for (let j = 0; j < K; j++) {
         if (j === labels[e]) continue;
-        const { margin, lipschitz } = exact(e, j, 2);
+        const { margin, lipschitz } = exact(e, j, 'l2');
         if (margin / lipschitz < best.score) best = { score: margin / lipschitz, target: j };
       }
       assert.equal(r.scores.untargeted!.target, best.target);
@@ -99,14 +100,14 @@ describe('clever on a linear classifier (Lipschitz constant known exactly)', () 
 
   it('caps the score at the radius when g(x) / L exceeds it', async () => {
     const radius = 0.01;
-    assert.ok(exact(0, (labels[0]! + 1) % K, 2).margin / exact(0, (labels[0]! + 1) % K, 2).lipschitz > radius);
-    const results = await clever(model, x, n, labels, { ...base, targets: ['untargeted'], norm: 2, radius });
+    assert.ok(exact(0, (labels[0]! + 1) % K, 'l2').margin / exact(0, (labels[0]! + 1) % K, 'l2').lipschitz > radius);
+    const results = await clever(model, x, n, labels, { ...base, targets: ['untargeted'], norm: 'l2', radius });
     for (const r of results) assert.equal(r.scores.untargeted!.score, radius);
   });
 
   it('scores 0 for a class already ahead of the label (g(x) <= 0)', async () => {
     const wrong = Int32Array.from(labels, (y) => (y + 1) % K);
-    const results = await clever(model, x, n, wrong, { ...base, targets: ['untargeted'], norm: 2, radius: 3 });
+    const results = await clever(model, x, n, wrong, { ...base, targets: ['untargeted'], norm: 'l2', radius: 3 });
     for (const r of results) {
       assert.ok(r.scores.untargeted!.g0 <= 0);
       assert.equal(r.scores.untargeted!.score, 0);
@@ -124,9 +125,9 @@ describe('clever on a linear classifier (Lipschitz constant known exactly)', () 
       { norm: 3 as never },
     ];
     for (const o of bad) {
-      await assert.rejects(clever(model, x, n, labels, { ...base, norm: 2, radius: 3, ...o }), UserError, JSON.stringify(o));
+      await assert.rejects(clever(model, x, n, labels, { ...base, norm: 'l2', radius: 3, ...o }), UserError, JSON.stringify(o));
     }
-    await assert.rejects(clever(model, x, n, [0, 1, 9], { ...base, norm: 2, radius: 3 }), /label 9/);
+    await assert.rejects(clever(model, x, n, [0, 1, 9], { ...base, norm: 'l2', radius: 3 }), /label 9/);
   });
 });
 
@@ -135,7 +136,7 @@ describe('clever on a curved model (gradients vary continuously inside the ball)
   const n = 2;
   const rng = exampleRng(13, 'curved x', 'inputs');
   const x = Float32Array.from({ length: n * D }, () => 0.3 + 0.4 * rng.uniform());
-  const opts: CleverOptions = { ...base, targets: ['top2', 'untargeted'], norm: 2, radius: 0.5, ids: ['p', 'q'] };
+  const opts: CleverOptions = { ...base, targets: ['top2', 'untargeted'], norm: 'l2', radius: 0.5, ids: ['p', 'q'] };
   const predicted = async () => {
     const z = await model.logits(x, n);
     return [0, 1].map((e) => {
@@ -189,48 +190,13 @@ describe('summarizeClever', () => {
       { id: 0, label: 1, scores: { 'top2': score(0.1), untargeted: score(0.1) } },
       { id: 1, label: 1, scores: { 'top2': score(0.3), untargeted: score(0.2) } },
     ];
-    const summary = summarizeClever(results, 'inf');
+    const summary = summarizeClever(results, 'linf');
     assert.equal(summary.norm, 'inf');
     assert.deepEqual(Object.keys(summary.targets).sort(), ['top2', 'untargeted']);
     assert.equal(summary.targets['top2']!.count, 2);
     assert.ok(Math.abs(summary.targets['top2']!.mean! - 0.2) < 1e-15);
     assert.ok(Math.abs(summary.targets['top2']!.std! - 0.1) < 1e-15);
     assert.ok(Math.abs(summary.targets.untargeted!.mean! - 0.15) < 1e-15);
-    assert.equal(JSON.stringify(summarizeClever([], 2)), '{"norm":"2","targets":{}}');
-  });
-});
-
-describe('sampleLpBall', () => {
-  const draws = (norm: LpNorm, d: number, count: number, radius = 2) => {
-    const rng = exampleRng(3, `ball ${norm} ${d}`, 'test');
-    return Array.from({ length: count }, () => {
-      const out = new Float64Array(d);
-      sampleLpBall(out, norm, radius, rng);
-      return out;
-    });
-  };
-  const lp = (v: Float64Array, norm: LpNorm) => dualNorm(v, norm === 1 ? 'inf' : norm === 'inf' ? 1 : 2);
-  const fractionWithin = (points: Float64Array[], norm: LpNorm, r: number) => points.filter((v) => lp(v, norm) <= r).length / points.length;
-
-  for (const norm of [1, 2, 'inf'] as const) {
-    it(`L${norm}: every point lies inside the ball`, () => {
-      for (const d of [1, 2, 7, 100]) {
-        for (const v of draws(norm, d, 2000)) assert.ok(lp(v, norm) <= 2 * (1 + 1e-12), `d=${d}: norm ${lp(v, norm)}`);
-      }
-    });
-    // Uniform in a d-dimensional ball: the fraction within radius r * R is r^d.
-    it(`L${norm}: the fraction within R/2 is 1/4 in 2-D and 1/8 in 3-D; within 0.9 R, 0.9^10 in 10-D`, () => {
-      assert.ok(Math.abs(fractionWithin(draws(norm, 2, 20000), norm, 1) - 0.25) < 0.015);
-      assert.ok(Math.abs(fractionWithin(draws(norm, 3, 20000), norm, 1) - 0.125) < 0.012);
-      assert.ok(Math.abs(fractionWithin(draws(norm, 10, 20000), norm, 1.8) - 0.9 ** 10) < 0.015);
-    });
-  }
-
-  it('is symmetric: each quadrant of the plane gets a quarter of the points', () => {
-    for (const norm of [1, 2, 'inf'] as const) {
-      const points = draws(norm, 2, 20000);
-      const quadrant = (q: number) => points.filter((v) => (v[0]! > 0 ? 1 : 0) + (v[1]! > 0 ? 2 : 0) === q).length / points.length;
-      for (let q = 0; q < 4; q++) assert.ok(Math.abs(quadrant(q) - 0.25) < 0.015, `L${norm} quadrant ${q}: ${quadrant(q)}`);
-    }
+    assert.equal(JSON.stringify(summarizeClever([], 'l2')), '{"norm":"2","targets":{}}');
   });
 });

@@ -1,5 +1,5 @@
 import { axisOf, floatAttr, intAttr } from '../attrs.js';
-import { dyOf, rankOf, sumToShape, type RuleTable, type VjpContext } from './context.js';
+import { dyOf, rankOf, sumToShape, type RuleTable, type VjpContext } from './rule-context.js';
 
 /**
  * Pointwise activations and softmax. Masks and derivatives come from the saved forward tensors (the output

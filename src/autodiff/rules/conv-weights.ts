@@ -1,4 +1,4 @@
-import type { VjpContext } from './context.js';
+import type { VjpContext } from './rule-context.js';
 import { range, reachedEnd, type Window } from './window.js';
 
 /**

@@ -1,5 +1,5 @@
 import { intAttr, intsAttr, stringAttr } from '../attrs.js';
-import { dyOf, type RuleTable, type VjpContext } from './context.js';
+import { dyOf, type RuleTable, type VjpContext } from './rule-context.js';
 import { convWeightGrad } from './conv-weights.js';
 import { forwardWindow, range, reachedEnd, spatialDims, transposeAttrs, type Window } from './window.js';
 

@@ -1,4 +1,4 @@
-import { dyOf, sumToShape, type RuleTable, type VjpContext } from './context.js';
+import { dyOf, sumToShape, type RuleTable, type VjpContext } from './rule-context.js';
 
 /** Arithmetic with numpy broadcasting: each input's gradient is summed back to its own shape. */
 

@@ -1,5 +1,5 @@
 import { activationRules } from './activations.js';
-import type { RuleTable } from './context.js';
+import type { RuleTable } from './rule-context.js';
 import { convRules } from './conv.js';
 import { elementwiseRules } from './elementwise.js';
 import { layoutRules } from './layout.js';

@@ -1,6 +1,6 @@
 import { DataType } from '../../onnx/ir.js';
 import { axisOf, intAttr, intsAttr, stringAttr } from '../attrs.js';
-import { constInput, dyOf, rankOf, unsupported, type RuleTable, type VjpContext } from './context.js';
+import { constInput, dyOf, rankOf, unsupported, type RuleTable, type VjpContext } from './rule-context.js';
 
 /** Ops that move, copy or select elements without arithmetic: gradients move them back. */
 

@@ -1,7 +1,7 @@
 import { float } from '../../onnx/builder.js';
 import { floatAttr, intAttr } from '../attrs.js';
 import type { TensorInfo } from '../shapes.js';
-import { dyOf, rankOf, sumToShape, type RuleTable, type VjpContext } from './context.js';
+import { dyOf, rankOf, sumToShape, type RuleTable, type VjpContext } from './rule-context.js';
 
 /** Matrix products. Gradients are matrix products themselves, with transposes folded into Gemm's flags. */
 

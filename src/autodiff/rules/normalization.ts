@@ -1,5 +1,5 @@
 import { floatAttr, intAttr } from '../attrs.js';
-import { dyOf, rankOf, unsupported, type RuleTable, type VjpContext } from './context.js';
+import { dyOf, rankOf, unsupported, type RuleTable, type VjpContext } from './rule-context.js';
 import { range } from './window.js';
 
 /**

@@ -1,5 +1,5 @@
 import { intsAttr, intAttr } from '../attrs.js';
-import { dyOf, unsupported, type RuleTable, type VjpContext } from './context.js';
+import { dyOf, unsupported, type RuleTable, type VjpContext } from './rule-context.js';
 import { forwardWindow, spatialDims, transposeAttrs } from './window.js';
 
 /** Pooling. Max pooling routes the gradient through the forward pass's argmax indices. */

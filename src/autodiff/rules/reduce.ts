@@ -1,6 +1,6 @@
 import { DataType } from '../../onnx/ir.js';
 import { axisOf, intAttr, intsAttr } from '../attrs.js';
-import { constInput, dyOf, rankOf, type RuleTable, type VjpContext } from './context.js';
+import { constInput, dyOf, rankOf, type RuleTable, type VjpContext } from './rule-context.js';
 
 /**
  * Reductions: dy is broadcast back over the reduced axes (restored first when keepdims=0). Axes come from

@@ -1,5 +1,5 @@
 import { intsAttr, stringAttr } from '../attrs.js';
-import { unsupported, type VjpContext } from './context.js';
+import { unsupported, type VjpContext } from './rule-context.js';
 
 /** Geometry of a sliding window (Conv, ConvTranspose, pooling) with pads resolved to explicit numbers. */
 export interface Window {

@@ -1,4 +1,4 @@
-import { Rng, hash32, mix32 } from '../../core/rng.js';
+import { seededStream, type Rng } from '../../core/rng.js';
 
 /**
  * Seeded weight initialisation for the zoo. Only integer arithmetic, division and Math.sqrt (all exact or
@@ -14,7 +14,8 @@ import { Rng, hash32, mix32 } from '../../core/rng.js';
  */
 export function createRng(seed: number, stream: string): Rng {
   if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative integer, got ${seed}`);
-  return new Rng(mix32(seed >>> 0), mix32(Math.floor(seed / 2 ** 32)), hash32(stream));
+  // The seed's high word is the subject, so seeds above 2^32 still give distinct streams.
+  return seededStream(seed, Math.floor(seed / 2 ** 32), stream);
 }
 
 function uniformArray(rng: Rng, count: number, limit: number): Float32Array {

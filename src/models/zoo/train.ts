@@ -10,7 +10,7 @@ import { OnnxClassifier } from '../../runtime/onnx-classifier.js';
 import { parseManifest } from '../manifest.js';
 import { openSynthetic, type SyntheticDataset } from '../../data/synthetic.js';
 import { argmax } from '../../runtime/logits.js';
-import { Rng, mix32, hash32 } from '../../core/rng.js';
+import { seededStream, type Rng } from '../../core/rng.js';
 import { augmentInPlace } from './augment.js';
 import type { ZooArchitecture } from './architecture.js';
 
@@ -70,8 +70,8 @@ export async function trainZooModel(arch: ZooArchitecture, opts: TrainOptions): 
   try {
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       const epochStart = performance.now();
-      const order = shuffled(data.size, new Rng(mix32(o.seed), mix32(epoch), hash32('order')));
-      const augment = new Rng(mix32(o.seed), mix32(epoch), hash32('augment'));
+      const order = shuffled(data.size, seededStream(o.seed, epoch, 'order'));
+      const augment = seededStream(o.seed, epoch, 'augment');
       let lossSum = 0;
       for (let s = 0; s < steps; s++) {
         const idx = order.slice(s * o.batchSize, (s + 1) * o.batchSize);

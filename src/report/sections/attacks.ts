@@ -1,4 +1,4 @@
-import { DISTORTION_NORMS } from '../../analysis/aggregate.js';
+import { DISTORTION_NORMS } from '../../core/lp.js';
 import type { ReportContext, SectionOutput } from '../report-context.js';
 import { NORM_LABELS } from '../format.js';
 import { paragraph } from '../section.js';

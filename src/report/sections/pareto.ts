@@ -1,4 +1,4 @@
-import type { DistortionNorm } from '../../analysis/aggregate.js';
+import type { DistortionNorm } from '../../core/lp.js';
 import { paretoFrontier, type ParetoMembership } from '../../analysis/pareto.js';
 import type { AttackSummary } from '../attack-summary.js';
 import { baseOption, SCATTER_HEIGHT, tooltipText, type ChartSpec } from '../chart.js';

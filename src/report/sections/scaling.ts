@@ -1,4 +1,4 @@
-import type { DistortionNorm } from '../../analysis/aggregate.js';
+import type { DistortionNorm } from '../../core/lp.js';
 import { scalingLaws, type ScalingLaw } from '../../analysis/scaling-law.js';
 import type { AttackSummary } from '../attack-summary.js';
 import { baseOption, SCATTER_HEIGHT, scatterByFamily, type ChartSpec } from '../chart.js';

@@ -4,7 +4,8 @@ import type { ReportContext, SectionOutput } from '../report-context.js';
 import { formatFraction, formatInteger, plural } from '../format.js';
 import { paragraph, type Block } from '../section.js';
 import type { Row, Table } from '../table.js';
-import { cellKey, evaluated, type TransferCounts, type TransferMatrix } from '../transfer-matrix.js';
+import { evaluated, transferRate, type TransferCounts } from '../../analysis/transfer-counts.js';
+import { cellKey, type TransferMatrix } from '../transfer-matrix.js';
 
 /** A heatmap data item as an object (ECharts does not export the type by name). */
 type HeatmapDataItemOption = Extract<NonNullable<HeatmapSeriesOption['data']>[number], { value: unknown }>;
@@ -28,8 +29,9 @@ function heatmap(ctx: ReportContext, matrix: TransferMatrix): ChartSpec {
   models.forEach((source, y) =>
     models.forEach((target, x) => {
       const c = cells.get(cellKey(source.sha256, target.sha256));
-      if (!c || evaluated(c) === 0) return;
-      const rate = c.transferred / evaluated(c);
+      if (!c) return;
+      const rate = transferRate(c);
+      if (rate === null) return;
       const tooltip = [`${source.name} → ${target.name}`, `transferred ${c.transferred} of ${evaluated(c)} evaluated (${formatFraction(rate)})`, `excluded: ${excludedText(c)}`];
       // ECharts takes a name on every data item, though its heatmap typings omit it; the tooltip shows it ('{b}', escaped).
       data.push({ name: tooltip.join('\n'), value: [x, y, Math.round(rate * 1000) / 10] } as HeatmapDataItemOption);
@@ -124,7 +126,7 @@ export function transferSection(ctx: ReportContext): SectionOutput {
     { key: 'sourceFailed', label: 'excluded: source attack failed', kind: 'integer' },
     { key: 'targetMisclassifiesClean', label: 'excluded: target wrong on clean', kind: 'integer' },
   ] as const;
-  const counts = (c: TransferCounts): Row => ({ ...c, evaluated: evaluated(c), rate: evaluated(c) === 0 ? null : c.transferred / evaluated(c) });
+  const counts = (c: TransferCounts): Row => ({ ...c, evaluated: evaluated(c), rate: transferRate(c) });
   const summary: Table = {
     id: 'transfer-summary',
     title: 'Transferability by setting',

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { ATTACKS, PRESETS, resolveAttack } from '../../attacks/registry.js';
 import { TARGET_KINDS } from '../../core/targets.js';
 import { UserError, messageOf } from '../../core/errors.js';
-import { CLEVER_DEFAULTS, type LpNorm } from '../../metrics/clever.js';
+import { parseLpNorm } from '../../core/lp.js';
+import { CLEVER_DEFAULTS } from '../../metrics/clever.js';
 import { ManifestSchema, type ManifestInput } from '../../models/manifest.js';
 import { ZOO_ARCHITECTURES } from '../../models/zoo/registry.js';
 import { expandGrid } from './grid.js';
@@ -88,7 +89,8 @@ const AttackEntrySchema = z
 const CleverSchema = z
   .object({
     norm: z.union([z.literal(1), z.literal(2), z.literal('1'), z.literal('2'), z.literal('inf')], { error: "expected 1, 2 or 'inf'" })
-      .transform((v): LpNorm => (v === 'inf' ? 'inf' : (Number(v) as 1 | 2))),
+      // Kept in the study's spelling: stored configs are compared as written (study/run/runner.ts).
+      .transform((v): 1 | 2 | 'inf' => (v === 'inf' ? 'inf' : (Number(v) as 1 | 2))),
     nb: z.number().int().positive().default(CLEVER_DEFAULTS.nb),
     ns: z.number().int().positive().default(CLEVER_DEFAULTS.ns),
     /** Sampling radius; defaults to the reference's radius for the norm. */
@@ -98,7 +100,7 @@ const CleverSchema = z
     count: z.number().int().positive().optional(),
   })
   .strict()
-  .transform((c) => ({ ...c, radius: c.radius ?? CLEVER_DEFAULTS.radius[c.norm] }));
+  .transform((c) => ({ ...c, radius: c.radius ?? CLEVER_DEFAULTS.radius[parseLpNorm(c.norm)!] }));
 
 const TransferSchema = z.object({
   /** Attack entry ids whose every setting is transferred. */

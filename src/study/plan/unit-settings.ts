@@ -1,4 +1,4 @@
-import { settingsKey } from '../../analysis/aggregate.js';
+import { canonicalJson } from '../../records/canonical-json.js';
 import { resolveAttack } from '../../attacks/registry.js';
 import type { TargetKind } from '../../core/targets.js';
 import type { AttackName, ParamValues } from '../../attacks/types.js';
@@ -33,7 +33,7 @@ export function attackSettings(config: StudyConfig): AttackSetting[] {
     for (const point of expandGrid(entry.set)) {
       const { attack, params } = resolveAttack(entry.attack, point);
       for (const targetKind of entry.targets) {
-        const settings = settingsKey({ ...params, targetKind });
+        const settings = canonicalJson({ ...params, targetKind });
         const key = JSON.stringify([entry.attack, settings]);
         const seen = byKey.get(key);
         const setting: AttackSetting = {
@@ -60,5 +60,5 @@ export function transferSettings(config: StudyConfig): AttackSetting[] {
 /** The settings of a CLEVER unit (all its target kinds) and of one of its rows (one kind). */
 export function cleverSettings(clever: CleverConfig, targetKind?: TargetKind): string {
   const { norm, nb, ns, radius } = clever;
-  return settingsKey(targetKind === undefined ? { norm: String(norm), nb, ns, radius, targets: clever.targets } : { norm: String(norm), nb, ns, radius, targetKind });
+  return canonicalJson(targetKind === undefined ? { norm: String(norm), nb, ns, radius, targets: clever.targets } : { norm: String(norm), nb, ns, radius, targetKind });
 }

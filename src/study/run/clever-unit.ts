@@ -1,3 +1,4 @@
+import { parseLpNorm, pNotation } from '../../core/lp.js';
 import { loadExamples } from '../../data/dataset.js';
 import { clever } from '../../metrics/clever.js';
 import type { UnitContext } from './unit-context.js';
@@ -15,7 +16,8 @@ export async function runCleverUnit(ctx: UnitContext, unit: CleverUnit, items: r
   const { classifier } = model;
   const x = await loadExamples(ctx.dataset, items.map((i) => i.index), classifier.inputShape, classifier.manifest.resize);
   const labels = items.map((i) => ctx.label(model, i.index));
-  const { norm, nb, ns, radius, targets } = settings;
+  const { nb, ns, radius, targets } = settings;
+  const norm = parseLpNorm(settings.norm)!;
   const results = await clever(classifier, x, items.length, labels, { norm, nb, ns, radius, targets, seed: ctx.config.seed, ids: items.map((i) => i.itemId) });
   return results.flatMap((result, e) =>
     targets.map((targetKind) => {
@@ -26,7 +28,7 @@ export async function runCleverUnit(ctx: UnitContext, unit: CleverUnit, items: r
         method: 'clever' as const,
         settings: cleverSettings(settings, targetKind),
         seed: ctx.config.seed,
-        norm: String(norm) as CleverRow['norm'],
+        norm: pNotation(norm),
         targetKind,
         label: result.label,
         target: s.target,

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { settingsKey } from '../../analysis/aggregate.js';
+import { canonicalJson } from '../../records/canonical-json.js';
 import { UserError } from '../../core/errors.js';
 import type { OnnxClassifier } from '../../runtime/onnx-classifier.js';
 import { configDiff } from '../config/config-diff.js';
@@ -128,7 +128,7 @@ async function describeModels(config: StudyConfig): Promise<Unstamped<ModelRow>[
 /** The folder's config, stored by the first run; a later run must bring the same one. */
 function recordConfig(store: StudyStore, config: StudyConfig): void {
   // The output folder is where the study is, not what it is.
-  const canonical = settingsKey({ ...config, out: undefined });
+  const canonical = canonicalJson({ ...config, out: undefined });
   const stored = store.meta('config');
   if (stored === undefined) {
     store.putMeta({ config: canonical, toolVersion: TOOL_VERSION, createdAt: new Date().toISOString() });

@@ -6,7 +6,7 @@ import type { StudyConfig } from '../config/config-schema.js';
 import { loadStudyModel } from './study-models.js';
 
 /** A loaded model with its dataset-class to logit mapping. */
-export interface StudyModel {
+export interface LoadedModel {
   classifier: OnnxClassifier;
   /** Dataset class index -> logit index. */
   toLogit: Int32Array;
@@ -17,7 +17,7 @@ export interface StudyModel {
  * loaded at a time (the plan runs a model's units back to back): the study's ImageNet models are large.
  */
 export class UnitContext {
-  private current: { name: string; model: Promise<StudyModel> } | undefined;
+  private current: { name: string; model: Promise<LoadedModel> } | undefined;
 
   private constructor(
     readonly config: StudyConfig,
@@ -29,7 +29,7 @@ export class UnitContext {
     return new UnitContext(config, await loadDataset(config.dataset.name, { labelsFile: config.dataset.labels }), threads);
   }
 
-  async model(name: string): Promise<StudyModel> {
+  async model(name: string): Promise<LoadedModel> {
     if (this.current?.name !== name) {
       await this.release();
       const entry = this.config.models.find((m) => m.name === name);
@@ -41,7 +41,7 @@ export class UnitContext {
   }
 
   /** The true class of dataset example `index` as a logit index of `model`. */
-  label(model: StudyModel, index: number): number {
+  label(model: LoadedModel, index: number): number {
     return model.toLogit[this.dataset.label(index)]!;
   }
 
