@@ -1,10 +1,10 @@
 import { DataType, runtimeInputs, type Dim, type Model } from '../onnx/ir.js';
 import { UserError } from '../core/errors.js';
 
-/** A tensor's shape and ONNX Runtime type name ('float32', 'int64', 'bool', ...) from one probe run. */
+/** A tensor's shape and element type from one probe run. */
 export interface ProbedValue {
   dims: number[];
-  type: string;
+  elemType: DataType;
 }
 
 /**
@@ -30,12 +30,6 @@ export interface ShapeInfo {
   /** The only batch size the model runs with (e.g. a Reshape to a constant [1, -1]); undefined when any works. */
   fixedBatch?: number;
 }
-
-const ORT_TYPES: Record<string, DataType> = {
-  float32: DataType.FLOAT, float64: DataType.DOUBLE, float16: DataType.FLOAT16, int8: DataType.INT8,
-  uint8: DataType.UINT8, int16: DataType.INT16, uint16: DataType.UINT16, int32: DataType.INT32,
-  uint32: DataType.UINT32, int64: DataType.INT64, uint64: DataType.UINT64, bool: DataType.BOOL, string: DataType.STRING,
-};
 
 /** The model's one runtime input; the gradient compiler supports single-input classifiers. */
 export function singleInput(model: Model): { name: string; shape: Dim[] } {
@@ -75,7 +69,7 @@ export async function inferShapes(model: Model, probeShapes: ShapeProbe, example
   for (const [name, a] of one) {
     const b = two?.get(name);
     if (b && b.dims.length !== a.dims.length) throw new UserError(`tensor '${name}' changes rank with the batch size; gradients need a fixed rank`);
-    tensors.set(name, { elemType: ORT_TYPES[a.type] ?? DataType.UNDEFINED, dims: a.dims, batchAxes: a.dims.map((d, i) => b !== undefined && b.dims[i] !== d) });
+    tensors.set(name, { elemType: a.elemType, dims: a.dims, batchAxes: a.dims.map((d, i) => b !== undefined && b.dims[i] !== d) });
   }
   // Initializers keep their exact element type (the probe only names the common ones).
   for (const t of model.graph.initializers) {

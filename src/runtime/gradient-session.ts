@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
-import { encodeModel } from '../onnx/codec.js';
+import { createSession } from './ort.js';
 import type { Model } from '../onnx/ir.js';
-import { UserError, messageOf } from '../core/errors.js';
+import { UserError } from '../core/errors.js';
 import { gradientGraph, type GradientGraph, type Wrt } from '../autodiff/gradient-graph.js';
 import { probeShapes } from './ort-shape-probe.js';
 import { lossParams, type LossHead } from '../autodiff/loss-heads.js';
@@ -57,14 +57,7 @@ export class GradientSession {
 
   static async create(model: Model, lossHead: LossHead, wrt: Wrt = { input: true }, options: GradientSessionOptions = {}): Promise<GradientSession> {
     const compiled = await gradientGraph(model, { lossHead, wrt, exampleShape: options.exampleShape, probe: probeShapes });
-    let session: ort.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(encodeModel(compiled.model), {
-        logSeverityLevel: 3, graphOptimizationLevel: 'all', intraOpNumThreads: options.intraOpNumThreads ?? 2,
-      });
-    } catch (err) {
-      throw new Error(`ONNX Runtime rejected the gradient graph: ${messageOf(err)}`, { cause: err });
-    }
+    const session = await createSession(compiled.model, 'gradient graph', { threads: options.intraOpNumThreads });
     return new GradientSession(compiled, session, lossHead);
   }
 

@@ -3,6 +3,7 @@ import { GraphBuilder, modelOf } from '../../src/onnx/builder.js';
 import { encodeModel } from '../../src/onnx/codec.js';
 import { DataType, type Model } from '../../src/onnx/ir.js';
 import { GradientSession } from '../../src/runtime/gradient-session.js';
+import { centralDifference } from '../helpers/central-difference.js';
 
 /** Seeded uniform [0, 1) generator (mulberry32), so every check is reproducible. */
 export function rng(seed: number): () => number {
@@ -137,11 +138,7 @@ export async function checkCase(c: RuleCase, seed: number, directions = 3): Prom
     const grad = wrt === 'x' ? result.grad : result.paramGrads.get(wrt)!;
     for (let d = 0; d < directions; d++) {
       const v = normals(rand, grad.length);
-      const at = async (sign: number) => {
-        const moved = Float64Array.from(base[wrt]!, (b, i) => b + sign * step * v[i]!);
-        return reference.loss(c, { ...base, [wrt]: moved }, cotangent);
-      };
-      const numeric = ((await at(1)) - (await at(-1))) / (2 * step);
+      const numeric = await centralDifference((t) => reference.loss(c, { ...base, [wrt]: Float64Array.from(base[wrt]!, (b, i) => b + t * v[i]!) }, cotangent), step);
       const analytic = grad.reduce((s, g, i) => s + g * v[i]!, 0);
       out.push({ name: c.name, wrt, analytic, numeric, relError: relativeError(analytic, numeric, grad), double: reference.double });
     }

@@ -1,4 +1,5 @@
 import type { OnnxClassifier } from '../../src/runtime/onnx-classifier.js';
+import { centralDifference } from './central-difference.js';
 
 /**
  * Errors of a classifier's input gradient of Z_i - Z_j against central differences, at the `pixels`
@@ -12,13 +13,12 @@ export async function gradientErrors(c: OnnxClassifier, x0: Float32Array, i: num
   const top = Array.from(grad.keys()).sort((a, b) => Math.abs(grad[b]!) - Math.abs(grad[a]!)).slice(0, pixels);
   const errors: number[] = [];
   for (const k of top) {
-    const diffAt = async (sign: number) => {
+    const numeric = await centralDifference(async (t) => {
       const xs = x0.slice();
-      xs[k]! += sign * h;
+      xs[k]! += t;
       const z = await c.logits(xs, 1);
       return z[i]! - z[j]!;
-    };
-    const numeric = ((await diffAt(1)) - (await diffAt(-1))) / (2 * h);
+    }, h);
     errors.push(Math.abs(numeric - grad[k]!) / largest);
   }
   return { errors: errors.sort((a, b) => a - b), largest };
