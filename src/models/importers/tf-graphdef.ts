@@ -8,12 +8,12 @@
  * with the batch size as the one unknown, so the graph takes any batch size even where the publisher fixed
  * it to 1.
  */
-import { readFileSync } from 'node:fs';
-import { UserError, messageOf } from '../../core/errors.js';
+import { UserError } from '../../core/errors.js';
 import { float, GraphBuilder, modelOf, type AttrInput } from '../../onnx/builder.js';
 import { DataType, type Dim, type Model } from '../../onnx/ir.js';
 import { broadcastDims, foldBinary, permute, product, slicePositions } from './constant-folding.js';
 import { depthwiseToOihw, kernelToOihw, tfWindow } from './tf-conventions.js';
+import { readModelBytes, sha256, type ImportedModel, type ModelFile } from './model-file.js';
 import { decodeGraphDef, decodeTensor, int64, shapeDims, TfType, type TfAttr, type TfNode } from './tf-graphdef-schema.js';
 
 /** A float constant (weights, folded arithmetic). */
@@ -68,15 +68,10 @@ const FAR = Number.MAX_SAFE_INTEGER;
 /** Ops that pass their first input through in inference. */
 const PASS_THROUGH = new Set(['Identity', 'StopGradient', 'Snapshot', 'PreventGradient', 'CheckNumerics', 'PlaceholderWithDefault', 'Cast']);
 
-/** Reads a frozen GraphDef file and converts it (see `convertTfGraphDef`). */
-export function importTfGraphDef(path: string, opts: TfImportOptions = {}): Model {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new UserError(`${path}: cannot read the TensorFlow GraphDef (${messageOf(err)})`);
-  }
-  return convertTfGraphDef(bytes, path, opts);
+/** A frozen GraphDef file, converted with the manifest's `tfOutput` as the output; its sha256 is the file's. */
+export async function readTfGraphDef({ path, manifest }: ModelFile): Promise<ImportedModel> {
+  const bytes = readModelBytes(path);
+  return { model: convertTfGraphDef(bytes, path, { output: manifest.tfOutput }), sha256: sha256(bytes) };
 }
 
 /**
