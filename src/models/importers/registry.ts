@@ -17,7 +17,7 @@ export interface ModelImporter {
 export const IMPORTERS: readonly ModelImporter[] = [
   { extensions: ['.onnx'], description: 'an .onnx file', read: async (f) => (await import('./onnx-file.js')).readOnnxFile(f) },
   { extensions: ['.json'], description: 'a TF.js model.json', read: async (f) => (await import('./tfjs-layers.js')).readTfjsLayers(f) },
-  { extensions: ['.pb'], description: 'a frozen TensorFlow graph (.pb)', read: async (f) => (await import('./tf-graphdef.js')).readTfGraphDef(f) },
+  { extensions: ['.pb'], description: 'a frozen TensorFlow graph (.pb)', read: async (f) => (await import('./tf-graphdef/convert.js')).readTfGraphDef(f) },
   { extensions: ['.index'], description: 'a TensorFlow checkpoint index (.index) whose manifest names its architecture', read: async (f) => (await import('./slim-densenet.js')).readSlimDenseNet(f) },
   { extensions: ['.safetensors'], description: 'timm weights (.safetensors) whose manifest names their architecture', read: async (f) => (await import('./timm-nasnet.js')).readTimmNasnet(f) },
 ];

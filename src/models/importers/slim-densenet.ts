@@ -5,13 +5,13 @@
  * definition: every variable is looked up by the name TF-slim gives it, with the shape the architecture
  * implies, so a checkpoint of another network fails with the variable it lacks.
  *
- * The graph, written with tf-graph-writer.ts, is then converted like any frozen graph (tf-graphdef.ts).
+ * The graph, written with tf-graph-writer.ts, is then converted like any frozen graph (tf-graphdef/convert.ts).
  */
 import type { Model } from '../../onnx/ir.js';
 import { UserError } from '../../core/errors.js';
 import { Checkpoint } from './tf-checkpoint.js';
 import { architectureOf, type ImportedModel, type ModelFile } from './model-file.js';
-import { convertTfNodes } from './tf-graphdef.js';
+import { convertTfNodes } from './tf-graphdef/convert.js';
 import type { TfNode } from './tf-graphdef-schema.js';
 import { TfGraphWriter } from './tf-graph-writer.js';
 

@@ -15,7 +15,7 @@ import { UserError } from '../../core/errors.js';
 import { permute } from './constant-folding.js';
 import { architectureOf, type ImportedModel, type ModelFile } from './model-file.js';
 import { SafeTensors } from './safetensors.js';
-import { convertTfNodes } from './tf-graphdef.js';
+import { convertTfNodes } from './tf-graphdef/convert.js';
 import type { TfNode } from './tf-graphdef-schema.js';
 import { TfGraphWriter, type NamedWeights } from './tf-graph-writer.js';
 
