@@ -8,7 +8,7 @@ import { parseManifest, readManifestJson, type Manifest, type ManifestInput } fr
 import { describeFormats, importerFor, sidecarManifestPath } from './importers/registry.js';
 import { sha256 } from './importers/model-file.js';
 import { readLabelList } from '../data/labels.js';
-import { SYNTHETIC_CLASSES } from '../data/synthetic.js';
+import { SYNTHETIC_CLASSES } from '../data/synthetic/definition.js';
 import { zooDir, zooEntry } from './zoo/zoo-manifest.js';
 import { UserError, messageOf } from '../core/errors.js';
 
