@@ -20,7 +20,6 @@ export const IMPORTERS: readonly ModelImporter[] = [
   { extensions: ['.pb'], description: 'a frozen TensorFlow graph (.pb)', read: async (f) => (await import('./tf-graphdef/convert.js')).readTfGraphDef(f) },
   { extensions: ['.index'], description: 'a TensorFlow checkpoint index (.index) whose manifest names its architecture', read: async (f) => (await import('./slim-densenet.js')).readSlimDenseNet(f) },
   { extensions: ['.safetensors'], description: 'timm weights (.safetensors) whose manifest names their architecture', read: async (f) => (await import('./timm-nasnet.js')).readTimmNasnet(f) },
-  { extensions: ['.linear.json'], description: 'a linear classifier in JSON (.linear.json)', read: async (f) => (await import('./linear-json.js')).readLinearJson(f) },
 ];
 
 /** The importer of a model file and the ending that marked it, or undefined for a name no format claims. */
