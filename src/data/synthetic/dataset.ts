@@ -3,7 +3,7 @@ import type { Dataset } from '../dataset.js';
 import type { ResizeMode } from '../image.js';
 import { resampleBatch } from '../resample.js';
 import { SYNTHETIC_BYTES, SYNTHETIC_CLASSES, SYNTHETIC_SIDE, type SyntheticSplit } from './definition.js';
-import { drawLabel, exampleRng } from './random.js';
+import { drawLabel, imageStream } from './random.js';
 import { renderExample } from './render.js';
 
 /**
@@ -43,7 +43,7 @@ export class SyntheticDataset implements Dataset {
   }
 
   label(i: number): number {
-    return drawLabel(exampleRng(this.seed, this.split, this.check(i)));
+    return drawLabel(imageStream(this.seed, this.split, this.check(i)));
   }
 
   id(i: number): string {
@@ -75,7 +75,7 @@ export class SyntheticDataset implements Dataset {
     this.cache ??= new Uint8Array(this.size * SYNTHETIC_BYTES);
     const at = i * SYNTHETIC_BYTES;
     if (this.ready[i] === 0) {
-      renderExample(exampleRng(this.seed, this.split, i), this.cache, at);
+      renderExample(imageStream(this.seed, this.split, i), this.cache, at);
       this.ready[i] = 1;
     }
     return at;

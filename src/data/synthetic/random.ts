@@ -28,7 +28,8 @@ export function nearAxis(rng: Rng, tan: number): [number, number] {
 
 const SPLIT_TAG: Readonly<Record<SyntheticSplit, number>> = { train: 1, test: 2 };
 
-export function exampleRng(seed: number, split: SyntheticSplit, i: number): Rng {
+/** The stream example i of a split is drawn from: labels and images depend on (seed, split, i) alone. */
+export function imageStream(seed: number, split: SyntheticSplit, i: number): Rng {
   return seededStream(seed, SPLIT_TAG[split], i);
 }
 
