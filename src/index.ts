@@ -24,7 +24,8 @@ export { evaluateTransfer, summarizeTransfer, adaptImage, type TransferAttempt, 
 export { aggregateRecords, type AttackAggregate } from './analysis/aggregate.js';
 export { fitScalingLaw, scalingLaws } from './analysis/scaling-law.js';
 export { paretoFrontier } from './analysis/pareto.js';
-export { openSynthetic, SYNTHETIC_CLASSES } from './data/synthetic.js';
+export { openSynthetic } from './data/synthetic/dataset.js';
+export { SYNTHETIC_CLASSES } from './data/synthetic/definition.js';
 export { openCifar10 } from './data/cifar10.js';
 export { correctlyClassified, type ExampleSet } from './data/correct-examples.js';
 export { ZOO_ARCHITECTURES, zooArchitecture } from './models/zoo/registry.js';

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { loadModel } from '../models/load-model.js';
+import { loadModel, MODEL_NAMES } from '../models/load-model.js';
 import { loadDataset } from '../data/load-dataset.js';
 import { correctlyClassified } from '../data/correct-examples.js';
 import { saveImagePng } from '../data/image.js';
@@ -10,7 +10,7 @@ import { UserError } from '../core/errors.js';
 import { aggregateRecords } from '../analysis/aggregate.js';
 import { DISTORTION_NORMS, type DistortionNorm } from '../core/lp.js';
 import { emit, fmt, progress, table } from './output.js';
-import { intOption, MODEL_ARGUMENT, modelOptions, setOption, threadsFlag, resizeFlag, labelsFlag, type ModelFlags } from './options.js';
+import { intOption, modelOptions, setOption, threadsFlag, resizeFlag, labelsFlag, type ModelFlags } from './options.js';
 
 interface AttackFlags extends ModelFlags {
   data: string;
@@ -45,7 +45,7 @@ export function summarizeAttack(results: readonly AttackResult[]) {
 export function registerAttack(program: Command): void {
   program.command('attack')
     .description('attack correctly classified examples and report success rate and distortions')
-    .argument('<model>', MODEL_ARGUMENT)
+    .argument('<model>', MODEL_NAMES)
     .requiredOption('--data <dataset>', 'image folder, synthetic, or cifar10:<dir>')
     .option('--attack <name>', `attack: ${Object.keys(ATTACKS).join(', ')}`)
     .option('--preset <name>', `named settings: ${Object.keys(PRESETS).join(', ')}`)

@@ -1,12 +1,12 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { loadModel } from '../models/load-model.js';
+import { loadModel, MODEL_NAMES } from '../models/load-model.js';
 import { loadDataset } from '../data/load-dataset.js';
 import { correctlyClassified } from '../data/correct-examples.js';
 import { parseLpNorm } from '../core/lp.js';
 import { clever, summarizeClever, CLEVER_DEFAULTS } from '../metrics/clever.js';
 import { TARGET_KINDS, type TargetKind } from '../attacks/index.js';
 import { emit, fmt, progress, table } from './output.js';
-import { intOption, MODEL_ARGUMENT, labelsFlag, modelOptions, positiveNumberOption, resizeFlag, threadsFlag, type ModelFlags } from './options.js';
+import { intOption, labelsFlag, modelOptions, positiveNumberOption, resizeFlag, threadsFlag, type ModelFlags } from './options.js';
 
 function targetList(value: string): TargetKind[] {
   const kinds = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -17,7 +17,7 @@ function targetList(value: string): TargetKind[] {
 export function registerClever(program: Command): void {
   program.command('clever')
     .description('CLEVER robustness scores (Weng et al. 2018) of correctly classified examples')
-    .argument('<model>', MODEL_ARGUMENT)
+    .argument('<model>', MODEL_NAMES)
     .requiredOption('--data <dataset>', 'image folder, synthetic, or cifar10:<dir>')
     .addOption(new Option('--norm <p>', 'perturbation norm').choices(['1', '2', 'inf']).default('2'))
     .option('--targets <list>', `comma-separated target kinds: ${TARGET_KINDS.join(', ')}`, targetList, ['top2', 'random', 'least-likely'] as TargetKind[])

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadModel } from '../models/load-model.js';
+import { loadModel, MODEL_NAMES } from '../models/load-model.js';
 import { summarize } from '../models/summary.js';
 import { loadImage } from '../data/image.js';
 import { loadDataset } from '../data/load-dataset.js';
@@ -11,7 +11,7 @@ import { defaultModelDir, pullFile, pullMember, type PullResult } from '../model
 import { basename, join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { pullPaperModel } from '../models/catalog/paper-models.js';
-import { intOption, MODEL_ARGUMENT, labelsFlag, modelOptions, resizeFlag, threadsFlag, type ModelFlags } from './options.js';
+import { intOption, labelsFlag, modelOptions, resizeFlag, threadsFlag, type ModelFlags } from './options.js';
 
 /** What a pull did: the file fetched (or found), and the model extracted from it when it was an archive. */
 function pulledLines(r: PullResult & { archive?: string }): string[] {
@@ -24,7 +24,7 @@ export function registerModels(program: Command): void {
 
   models.command('inspect')
     .description('print inputs, outputs, preprocessing, op histogram, parameter count and FLOPs per image')
-    .argument('<model>', MODEL_ARGUMENT)
+    .argument('<model>', MODEL_NAMES)
     .option('--json', 'machine-readable output')
     .addOption(labelsFlag()).addOption(threadsFlag()).addOption(resizeFlag())
     .action(async (spec: string, o: ModelFlags & { json?: boolean }) => {
@@ -53,7 +53,7 @@ export function registerModels(program: Command): void {
 
   models.command('predict')
     .description('classify image files')
-    .argument('<model>', MODEL_ARGUMENT)
+    .argument('<model>', MODEL_NAMES)
     .argument('<image...>', 'image files (JPEG, PNG, WebP, ...)')
     .option('--top <k>', 'classes to list per image', intOption, 5)
     .option('--json', 'machine-readable output')
@@ -112,7 +112,7 @@ export function registerModels(program: Command): void {
 
   models.command('eval')
     .description('top-1 and top-5 accuracy on a dataset')
-    .argument('<model>', MODEL_ARGUMENT)
+    .argument('<model>', MODEL_NAMES)
     .requiredOption('--data <dataset>', 'image folder, synthetic, or cifar10:<dir>')
     .option('--limit <n>', 'evaluate the first n examples', intOption)
     .option('--batch <b>', 'examples per batch', intOption, 32)

@@ -24,10 +24,6 @@ export function modelOptions(o: ModelFlags): LoadModelOptions {
   return { labels: o.labels, threads: o.threads, manifest: o.resize ? { resize: o.resize } : undefined };
 }
 
-
-/** How every command describes its model argument (what loadModel accepts). */
-export const MODEL_ARGUMENT = 'path to an .onnx file, a TF.js model.json, a frozen TensorFlow graph (.pb), a TensorFlow checkpoint index (.index) or timm weights (.safetensors), each with a manifest naming its architecture, or zoo:<name>';
-
 export const labelsFlag = () => new Option('--labels <file>', 'class ids/names in logit order, one per line or a JSON array (overrides the manifest)');
 export const threadsFlag = () => new Option('--threads <n>', 'ONNX Runtime intra-op threads (default 2)').argParser(intOption);
 export const resizeFlag = () => new Option('--resize <mode>', "how images reach the input size (overrides the manifest)").choices(['shorter-side-crop', 'stretch']);

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { Dataset } from './dataset.js';
 import { openCifar10 } from './cifar10.js';
 import { openImageFolder } from './image-folder.js';
-import { openSynthetic } from './synthetic.js';
+import { openSynthetic } from './synthetic/dataset.js';
 import { UserError } from '../core/errors.js';
 
 export interface LoadDatasetOptions {

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { UserError } from '../core/errors.js';
+import { UserError, messageOf } from '../core/errors.js';
 
 /**
  * How a model sees canonical input (float32 NCHW RGB in [0,1]) and what its outputs mean. The
@@ -59,24 +59,11 @@ export function parseManifest(value: unknown, source: string): Manifest {
   return result.data;
 }
 
-/** The manifest beside a model file: `<model>.manifest.json` (model.json → model.manifest.json, x.ckpt.index → x.ckpt.manifest.json). */
-export function sidecarManifestPath(modelPath: string): string {
-  return modelPath.replace(/\.(onnx|json|pb|index|safetensors)$/i, '') + '.manifest.json';
-}
-
-export function readManifestFile(path: string): Manifest {
-  let raw: unknown;
+/** The JSON of a manifest file, not yet validated (overrides are merged in before `parseManifest`). */
+export function readManifestJson(path: string): unknown {
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new UserError(`${path}: cannot read manifest (${err instanceof Error ? err.message : String(err)})`);
+    throw new UserError(`${path}: cannot read manifest (${messageOf(err)})`);
   }
-  return parseManifest(raw, path);
-}
-
-/** The sidecar manifest when present, else the defaults. */
-export function manifestFor(modelPath: string): { manifest: Manifest; path?: string } {
-  const path = sidecarManifestPath(modelPath);
-  if (existsSync(path)) return { manifest: readManifestFile(path), path };
-  return { manifest: parseManifest({}, 'default manifest') };
 }

@@ -6,7 +6,8 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import { UserError, messageOf } from '../core/errors.js';
-import { parseManifest, sidecarManifestPath, type ManifestInput } from './manifest.js';
+import { parseManifest, type ManifestInput } from './manifest.js';
+import { sidecarManifestPath } from './importers/registry.js';
 
 export interface PullOptions {
   /** Expected sha256 (hex); the file is kept only when it matches. */

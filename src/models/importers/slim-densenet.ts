@@ -5,12 +5,13 @@
  * definition: every variable is looked up by the name TF-slim gives it, with the shape the architecture
  * implies, so a checkpoint of another network fails with the variable it lacks.
  *
- * The graph, written with tf-graph-writer.ts, is then converted like any frozen graph (tf-graphdef.ts).
+ * The graph, written with tf-graph-writer.ts, is then converted like any frozen graph (tf-graphdef/convert.ts).
  */
 import type { Model } from '../../onnx/ir.js';
 import { UserError } from '../../core/errors.js';
-import type { Checkpoint } from './tf-checkpoint.js';
-import { convertTfNodes } from './tf-graphdef.js';
+import { Checkpoint } from './tf-checkpoint.js';
+import { architectureOf, type ImportedModel, type ModelFile } from './model-file.js';
+import { convertTfNodes } from './tf-graphdef/convert.js';
 import type { TfNode } from './tf-graphdef-schema.js';
 import { TfGraphWriter } from './tf-graph-writer.js';
 
@@ -109,4 +110,11 @@ export function slimDenseNetNodes(ckpt: Checkpoint, net: SlimDenseNet, [height, 
 /** The ONNX model of `net` with `ckpt`'s weights for `inputSize` images (default: its own); its output is the [N, classes] logits. */
 export function importSlimDenseNet(ckpt: Checkpoint, net: SlimDenseNet, inputSize: readonly [number, number] = [net.inputSize, net.inputSize]): Model {
   return convertTfNodes(slimDenseNetNodes(ckpt, net, inputSize), ckpt.source, { output: `${net.scope}/logits/BiasAdd` });
+}
+
+/** A checkpoint's index (its shards beside it) built into the DenseNet its manifest names; the sha256 covers the index and the shards, in order. */
+export async function readSlimDenseNet(file: ModelFile): Promise<ImportedModel> {
+  const architecture = architectureOf(file, 'a TensorFlow checkpoint', Object.keys(SLIM_DENSENETS) as SlimArchitecture[]);
+  const ckpt = Checkpoint.read(file.path);
+  return { model: importSlimDenseNet(ckpt, SLIM_DENSENETS[architecture], file.manifest.inputSize), sha256: ckpt.sha256 };
 }

@@ -1,7 +1,7 @@
 /**
  * Builds TensorFlow GraphDef nodes (NHWC) in code, for weight files that hold no graph (a TensorFlow
  * checkpoint, timm's safetensors): the network is written here as the graph its Python definition makes,
- * then converted like any frozen graph (tf-graphdef.ts), so TensorFlow's padding and pooling conventions are
+ * then converted like any frozen graph (tf-graphdef/convert.ts), so TensorFlow's padding and pooling conventions are
  * applied in one place.
  */
 import { TfType, type TfAttr, type TfNode } from './tf-graphdef-schema.js';

@@ -8,7 +8,9 @@
 import { readFile } from 'node:fs/promises';
 import { messageOf, UserError } from '../../core/errors.js';
 import { float, GraphBuilder, modelOf, type AttrInput } from '../../onnx/builder.js';
+import { encodeModel } from '../../onnx/codec.js';
 import { emptyGraph, type Model } from '../../onnx/ir.js';
+import { sha256, type ImportedModel, type ModelFile } from './model-file.js';
 import { isObject, parseTopology, type Config, type Fail, type Layer, type Ref, type Topology } from './tfjs-topology.js';
 import { readWeights, type Weight } from './tfjs-weights.js';
 import { depthwiseToOihw, kernelToOihw, tfWindow, transpose4 } from './tf-conventions.js';
@@ -30,6 +32,12 @@ const IDENTITY = new Set(['Dropout', 'SpatialDropout2D', 'GaussianNoise', 'Gauss
 
 /** Elementwise merge layers: the ONNX op that folds two inputs together. */
 const MERGES: Record<string, string> = { Add: 'Add', Average: 'Add', Multiply: 'Mul', Maximum: 'Max', Minimum: 'Min' };
+
+/** A TF.js layers model.json with its shards; its sha256 is of the converted model, the shards having no one file. */
+export async function readTfjsLayers({ path }: ModelFile): Promise<ImportedModel> {
+  const model = await importTfjsLayers(path);
+  return { model, sha256: sha256(encodeModel(model)) };
+}
 
 /**
  * Reads `modelJsonPath` and its weight shards and returns an opset-17 model with input `input`

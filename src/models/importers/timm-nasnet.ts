@@ -13,7 +13,9 @@
 import type { Model } from '../../onnx/ir.js';
 import { UserError } from '../../core/errors.js';
 import { permute } from './constant-folding.js';
-import { convertTfNodes } from './tf-graphdef.js';
+import { architectureOf, type ImportedModel, type ModelFile } from './model-file.js';
+import { SafeTensors } from './safetensors.js';
+import { convertTfNodes } from './tf-graphdef/convert.js';
 import type { TfNode } from './tf-graphdef-schema.js';
 import { TfGraphWriter, type NamedWeights } from './tf-graph-writer.js';
 
@@ -214,4 +216,11 @@ const NASNET_OUTPUT = 'last_linear/BiasAdd';
 /** The ONNX model of `net` with `weights` for `inputSize` images (default: its own); its output is the [N, classes] logits. */
 export function importTimmNasnet(weights: NamedWeights, net: TimmNasnet, inputSize: readonly [number, number] = [net.inputSize, net.inputSize]): Model {
   return convertTfNodes(timmNasnetNodes(weights, net, inputSize), weights.source, { output: NASNET_OUTPUT });
+}
+
+/** A .safetensors file built into the NASNet its manifest names; its sha256 is the file's. */
+export async function readTimmNasnet(file: ModelFile): Promise<ImportedModel> {
+  const architecture = architectureOf(file, 'a safetensors file', Object.keys(TIMM_NASNETS) as TimmArchitecture[]);
+  const weights = SafeTensors.read(file.path);
+  return { model: importTimmNasnet(weights, TIMM_NASNETS[architecture], file.manifest.inputSize), sha256: weights.sha256 };
 }

@@ -8,7 +8,7 @@ import { DataType, type Model } from '../../onnx/ir.js';
 import { GradientSession } from '../../runtime/gradient-session.js';
 import { OnnxClassifier } from '../../runtime/onnx-classifier.js';
 import { parseManifest } from '../manifest.js';
-import { openSynthetic, type SyntheticDataset } from '../../data/synthetic.js';
+import { openSynthetic, type SyntheticDataset } from '../../data/synthetic/dataset.js';
 import { argmax } from '../../runtime/logits.js';
 import { seededStream, type Rng } from '../../core/rng.js';
 import { augmentInPlace } from './augment.js';

@@ -35,7 +35,7 @@ const ModelEntrySchema = z
   .union([
     modelName,
     z.object({
-      /** What loadModel accepts: a path to an .onnx file, a TF.js model.json, a frozen TF graph (.pb), a TF checkpoint's .index, timm weights (.safetensors), or zoo:<name>. */
+      /** What loadModel accepts (MODEL_NAMES): a path to a model file of a format in models/importers/registry.ts, or zoo:<name>. */
       name: modelName,
       manifest: manifestOverride.optional(),
       /** A label list file that overrides the manifest's. */
