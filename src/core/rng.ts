@@ -113,16 +113,17 @@ export type ExampleId = string | number;
  * random start on unrelated streams.
  */
 export function exampleRng(seed: number, id: ExampleId, purpose: string): Rng {
-  return seededStream(seed, String(id), purpose);
+  return seededStream(seed, hash32(String(id)), hash32(purpose));
 }
 
 /**
- * The one way a stream is derived: (seed, subject, purpose), each mixed into one word of the generator's
+ * The one way a stream is derived: (seed, subject, purpose), each turned into one word of the generator's
  * state. The subject is what the draws are about (an example id, an image index, a training epoch); the
- * purpose keeps draws for different uses of one subject unrelated. Strings are hashed first.
+ * purpose keeps draws for different uses of one subject unrelated. Numbers are mixed (lowbias32), strings
+ * hashed (FNV-1a), which spreads them already; per-example streams pass hashes of the id and purpose.
  */
 export function seededStream(seed: number, subject: number | string, purpose: number | string): Rng {
   return new Rng(mix32(seed >>> 0), streamWord(subject), streamWord(purpose));
 }
 
-const streamWord = (v: number | string): number => mix32(typeof v === 'string' ? hash32(v) : v);
+const streamWord = (v: number | string): number => (typeof v === 'string' ? hash32(v) : mix32(v));
