@@ -1,0 +1,154 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { runStudy } from '../../../src/study/run/runner.js';
+import type { StudyStatus } from '../../../src/study/store/status.js';
+import type { StudyConfigInput } from '../../../src/study/config/config-schema.js';
+import { cli } from '../../helpers/cli.js';
+import { freshDatabase, testPostgres } from '../../helpers/postgres.js';
+import { storeSnapshot, tempDir } from '../helpers.js';
+
+/**
+ * The acceptance tests of a study spread over workers: the PostgreSQL store and the pg-boss queue must
+ * give exactly the rows of a local SQLite run of the same config, whatever dies on the way.
+ */
+
+const MAIN = resolve('dist/src/cli/main.js');
+const server = await testPostgres();
+const skip = 'skip' in server ? server.skip : undefined;
+if (skip) process.stderr.write(`# queue tests skipped: ${skip}\n`);
+
+const dir = tempDir('rs-queue-');
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Three trained zoo models, FGSM and the I-FGSM search, FGSM transferred: small units, many of them. */
+const study = (overrides: Partial<StudyConfigInput> = {}): StudyConfigInput => ({
+  seed: 11,
+  models: ['zoo:linear', 'zoo:mlp-1', 'zoo:mlp-2'],
+  dataset: { name: 'synthetic', count: 24 },
+  shardSize: 2,
+  attacks: [
+    { attack: 'fgsm', set: { eps: [0.05, 0.1] } },
+    { id: 'ifgsm', attack: 'paper-ifgsm-search', set: { iterations: 10, attempts: 4 } },
+  ],
+  transfer: { attacks: ['fgsm'] },
+  ...overrides,
+});
+const configFile = join(dir, 'study.json');
+writeFileSync(configFile, JSON.stringify(study()));
+const reference = join(dir, 'reference');
+
+before(async () => {
+  if (!skip) await runStudy(study(), { out: reference });
+});
+
+function start(args: string[]) {
+  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((done) => child.on('exit', (code, signal) => done({ code, signal, stderr })));
+  return { child, exit };
+}
+
+async function query<T = Record<string, unknown>>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows as T[];
+  } catch (err) {
+    // The tables appear during a submit: before that there is nothing to see.
+    if ((err as { code?: string }).code === '42P01') return [];
+    throw err;
+  } finally {
+    await client.end();
+  }
+}
+
+test('three workers, one SIGKILLed mid-unit: the others finish its unit after it expires, and the rows equal a local SQLite run', { skip, timeout: 300_000 }, async () => {
+  const db = await freshDatabase((server as { url: string }).url);
+  try {
+    const submitted = cli(['study', 'submit', '--config', configFile, '--store', db.url, '--unit-timeout', '3', '--json']);
+    assert.equal(submitted.code, 0, submitted.stderr);
+    const { units, added } = JSON.parse(submitted.stdout) as { units: number; added: number };
+    assert.equal(added, units);
+
+    const workers = [0, 1, 2].map(() => start(['study', 'worker', '--store', db.url, '--json']));
+    const pids = workers.map((w) => w.child.pid!);
+    // Kill a worker in the middle of a unit, once the attacks are under way.
+    let victim: { pid: number; unit: string } | undefined;
+    while (!victim) {
+      const [running] = await query<{ pid: number; unit_id: string }>(db.url,
+        `SELECT pid, unit_id FROM robustscope.unit_runs WHERE finished_at IS NULL AND pid = ANY($1) AND unit_id LIKE '["attack"%' LIMIT 1`, [pids]);
+      if (running) victim = { pid: running.pid, unit: running.unit_id };
+      else await sleep(5);
+    }
+    process.kill(victim.pid, 'SIGKILL');
+    const exits = await Promise.all(workers.map((w) => w.exit));
+    exits.forEach((e, i) => {
+      if (pids[i] === victim!.pid) assert.equal(e.signal, 'SIGKILL');
+      else assert.equal(e.code, 0, e.stderr);
+    });
+
+    // The killed unit was stored once, by another worker.
+    const [run] = await query<{ pid: number; outcome: string }>(db.url, 'SELECT pid, outcome FROM robustscope.unit_runs WHERE unit_id = $1', [victim.unit]);
+    assert.equal(run!.outcome, 'done');
+    assert.notEqual(run!.pid, victim.pid);
+
+    const ours = await storeSnapshot(db.url);
+    assert.equal(new Set(ours).size, ours.length, 'no row stored twice');
+    for (const table of ['clean', 'attacks', 'transfer']) assert.ok(ours.some((row) => row.includes(`"table":"${table}"`)), `${table} rows were stored`);
+    assert.deepEqual(ours, await storeSnapshot(reference));
+
+    const status = cli(['study', 'status', '--store', db.url, '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    const s = JSON.parse(status.stdout) as StudyStatus;
+    assert.equal(s.state, 'complete');
+    assert.deepEqual([s.units.done, s.units.failed, s.units.running, s.units.left], [units, 0, 0, 0]);
+    assert.equal(s.hosts.reduce((n, h) => n + h.done, 0), units, 'every unit is credited to the host that stored it');
+  } finally {
+    await db.drop();
+  }
+});
+
+test('a submit killed mid-way is finished by submitting again; a third adds nothing; another config is refused with its differences', { skip, timeout: 300_000 }, async () => {
+  const db = await freshDatabase((server as { url: string }).url);
+  try {
+    const submit = start(['study', 'submit', '--config', configFile, '--store', db.url]);
+    // Killed as soon as the study's config is in the database: before or while its units are queued.
+    while ((await query(db.url, "SELECT 1 FROM robustscope.meta WHERE key = 'config'")).length === 0) await sleep(2);
+    submit.child.kill('SIGKILL');
+    assert.equal((await submit.exit).signal, 'SIGKILL');
+
+    const again = cli(['study', 'submit', '--config', configFile, '--store', db.url, '--json']);
+    assert.equal(again.code, 0, again.stderr);
+    const second = JSON.parse(again.stdout) as { units: number; added: number; queued: number };
+    assert.equal(second.queued, second.units);
+    const jobs = await query<{ n: string }>(db.url, 'SELECT COUNT(*) AS n FROM robustscope_queue.job');
+    assert.equal(Number(jobs[0]!.n), second.units, 'one job per unit');
+
+    const third = JSON.parse(cli(['study', 'submit', '--config', configFile, '--store', db.url, '--json']).stdout) as { added: number };
+    assert.equal(third.added, 0);
+
+    const other = join(dir, 'other.json');
+    writeFileSync(other, JSON.stringify(study({ dataset: { name: 'synthetic', count: 20 } })));
+    const refused = cli(['study', 'submit', '--config', other, '--store', db.url]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /another config/);
+    assert.match(refused.stderr, /dataset\.count: 24 -> 20/);
+
+    // One worker with two processes finishes the study.
+    const worker = cli(['study', 'worker', '--store', db.url, '--jobs', '2', '--json'], 240_000);
+    assert.equal(worker.code, 0, worker.stderr);
+    assert.equal((JSON.parse(worker.stdout) as { computed: number }).computed, second.units);
+    assert.deepEqual(await storeSnapshot(db.url), await storeSnapshot(reference));
+
+    const report = cli(['study', 'report', '--store', db.url, '--out', join(dir, 'report'), '--json']);
+    assert.equal(report.code, 0, report.stderr);
+  } finally {
+    await db.drop();
+  }
+});
