@@ -10,7 +10,8 @@ import { queueName, queueSettings, startQueue, stopQueue } from './unit-queue.js
  * `study status` of a study in PostgreSQL: done from the done-markers, running and failed from the
  * workers' records (`unit_runs`), per phase and per host, and the ETA at the pace of the units finished so
  * far. A unit whose worker died shows as running until its job expires, then as left (it is retried);
- * one that exhausted its retries (pg-boss failed its job) shows as failed.
+ * one that exhausted its retries (pg-boss failed its job) shows as failed, and one a stopped worker
+ * handed back as left.
  */
 export async function queueStatus(url: string): Promise<StudyStatus> {
   const store = await PostgresStore.open(url, { create: false });
@@ -60,6 +61,8 @@ export async function queueStatus(url: string): Promise<StudyStatus> {
           host.failed++;
           phases[phase].failed++;
           failures.push({ unit: id, host: host.host, reason: String(run.reason) });
+        } else if (run.outcome === 'stopped') {
+          // Handed back by a stopped worker: waiting in the queue again, so left.
         } else if (!run.expired) {
           host.running++;
           phases[phase].running++;

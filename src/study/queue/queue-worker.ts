@@ -78,7 +78,9 @@ export async function runQueueWorker(url: string, options: QueueWorkerOptions = 
     const active = new Map<string, Phase>();
     // Stopped by a signal: hand the units in hand back to the queue at once, rather than after their expiry.
     const handBack = () => {
-      void Promise.all([...active].map(([id, phase]) => boss.fail(queueName(phase), id, { message: `worker ${me.host}:${me.pid} was stopped` })))
+      const jobs = [...active];
+      void store.query(`UPDATE ${PG_SCHEMA}.unit_runs SET finished_at = now(), outcome = 'stopped' WHERE job_id = ANY($1) AND outcome IS NULL`, [jobs.map(([id]) => id)])
+        .then(() => Promise.all(jobs.map(([id, phase]) => boss.fail(queueName(phase), id, { message: `worker ${me.host}:${me.pid} was stopped` }))))
         .finally(() => process.exit(130));
     };
     process.once('SIGINT', handBack).once('SIGTERM', handBack);
