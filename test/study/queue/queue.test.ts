@@ -5,12 +5,14 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { GraphBuilder, modelOf } from '../../../src/onnx/builder.js';
+import { encodeModel } from '../../../src/onnx/codec.js';
 import { runStudy } from '../../../src/study/run/runner.js';
 import type { StudyStatus } from '../../../src/study/store/status.js';
 import type { StudyConfigInput } from '../../../src/study/config/config-schema.js';
 import { cli } from '../../helpers/cli.js';
 import { freshDatabase, testPostgres } from '../../helpers/postgres.js';
-import { storeSnapshot, tempDir } from '../helpers.js';
+import { storeSnapshot, tempDir, tinyModels } from '../helpers.js';
 
 /**
  * The acceptance tests of a study spread over workers: the PostgreSQL store and the pg-boss queue must
@@ -148,6 +150,54 @@ test('a submit killed mid-way is finished by submitting again; a third adds noth
 
     const report = cli(['study', 'report', '--store', db.url, '--out', join(dir, 'report'), '--json']);
     assert.equal(report.code, 0, report.stderr);
+  } finally {
+    await db.drop();
+  }
+});
+
+/** A linear model that reshapes its input to a batch of one: it loads and runs on one image, and throws on two. */
+function batchOfOneModel(folder: string): string {
+  const features = 3 * 32 * 32;
+  const g = new GraphBuilder();
+  const x = g.input('x', ['N', 3, 32, 32]);
+  const flat = g.op('Reshape', [x, g.constInt64('shape', [1, features])]);
+  const w = g.constFloat('W', [10, features], Array.from({ length: 10 * features }, (_, i) => Math.sin(i) / Math.sqrt(features)));
+  const b = g.constFloat('b', [10], new Array(10).fill(0));
+  g.node('Gemm', [flat, w, b], { transB: 1 }, { outputs: ['logits'] });
+  g.output('logits', ['N', 10]);
+  const path = join(folder, 'batch-of-one.onnx');
+  writeFileSync(path, encodeModel(modelOf(g.graph)));
+  return path;
+}
+
+test('a unit that fails for a reason of its own is recorded as failed with the reason, its dependents too, and nothing is retried', { skip, timeout: 300_000 }, async () => {
+  const db = await freshDatabase((server as { url: string }).url);
+  try {
+    const models = [...tinyModels(dir, ['linear', 'mlp-1']), batchOfOneModel(dir)];
+    const file = join(dir, 'failing.json');
+    writeFileSync(file, JSON.stringify({ seed: 3, models, dataset: { name: 'synthetic', count: 8 }, shardSize: 2, attacks: [{ attack: 'fgsm' }], transfer: { attacks: ['fgsm'] } }));
+    assert.equal(cli(['study', 'submit', '--config', file, '--store', db.url]).code, 0);
+    const worker = cli(['study', 'worker', '--store', db.url, '--json'], 240_000);
+    assert.equal(worker.code, 0, worker.stderr);
+    // 4 shards: the broken model's 4 clean units fail, its 4 attack units lack their clean rows, and every
+    // transfer unit involves it as target or source; the other two models' clean and attack units are stored.
+    assert.deepEqual(JSON.parse(worker.stdout).computed, 16);
+    assert.deepEqual(JSON.parse(worker.stdout).failed, 20);
+
+    const status = JSON.parse(cli(['study', 'status', '--store', db.url, '--json']).stdout) as StudyStatus;
+    assert.equal(status.state, 'complete', 'every unit is finished: done or failed');
+    assert.deepEqual([status.units.done, status.units.failed, status.units.left], [16, 20, 0]);
+    assert.deepEqual([status.phases.clean.failed, status.phases.attack.failed, status.phases.transfer.failed], [4, 4, 12]);
+    const cleanFailure = status.failures.find((f) => f.unit.startsWith(`["clean",${JSON.stringify(models[2])}`))!;
+    assert.match(cleanFailure.reason, /reshape/i, 'the reason is the model\'s own error');
+    assert.ok(status.failures.filter((f) => f.unit.startsWith('["attack"')).every((f) => /needs 1 unit\(s\) that failed/.test(f.reason)));
+
+    // Not retried: the jobs are finished, a second worker finds nothing, a second submit adds nothing.
+    const jobs = await query<{ state: string; retry_count: number }>(db.url, 'SELECT state, retry_count FROM robustscope_queue.job');
+    assert.ok(jobs.every((j) => j.state === 'completed' && j.retry_count === 0), JSON.stringify(jobs));
+    const again = JSON.parse(cli(['study', 'worker', '--store', db.url, '--json']).stdout) as { computed: number; failed: number };
+    assert.deepEqual([again.computed, again.failed], [0, 0]);
+    assert.equal((JSON.parse(cli(['study', 'submit', '--config', file, '--store', db.url, '--json']).stdout) as { added: number }).added, 0);
   } finally {
     await db.drop();
   }
