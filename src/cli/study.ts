@@ -79,12 +79,17 @@ export function registerStudy(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (o: { store: string; jobs: number; threads?: number; wait?: boolean; json?: boolean }) => {
       requirePostgres(o.store);
+      let idle = false;
       const result = await runQueueWorker(o.store, {
         jobs: o.jobs,
         threads: o.threads,
         wait: !!o.wait,
         onUnit: (row) => process.stderr.write(`stored ${row.id}: ${row.rows} rows in ${(row.timeMs / 1000).toFixed(1)} s\n`),
         onFailure: (unit, reason) => process.stderr.write(`failed ${unit}: ${reason}\n`),
+        onIdle: () => {
+          if (!idle) process.stderr.write('no unit left: waiting for more (--wait; Ctrl-C stops)\n');
+          idle = true;
+        },
       });
       emit(!!o.json, result, () =>
         `${result.host}: ${result.computed} units computed, ${result.failed} failed, ${result.alreadyDone} found already stored, in ${(result.elapsedMs / 1000).toFixed(1)} s`);

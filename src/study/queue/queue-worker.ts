@@ -26,6 +26,8 @@ export interface QueueWorkerOptions {
   pollMs?: number;
   onUnit?: (row: UnitRow) => void;
   onFailure?: (unit: string, reason: string) => void;
+  /** With `wait`: called on every poll that finds the whole queue finished. */
+  onIdle?: () => void;
 }
 
 export interface QueueWorkerResult {
@@ -133,7 +135,10 @@ export async function runQueueWorker(url: string, options: QueueWorkerOptions = 
       while (!stopped) {
         const claimed = await claim(boss);
         if (!claimed) {
-          if (!options.wait && (await allFinished(boss))) return;
+          if (await allFinished(boss)) {
+            if (!options.wait) return;
+            options.onIdle?.();
+          }
           await sleep(options.pollMs ?? 2000);
           continue;
         }

@@ -202,3 +202,34 @@ test('a unit that fails for a reason of its own is recorded as failed with the r
     await db.drop();
   }
 });
+
+test('study run --store postgres:// submits, works and reports on one machine; a worker with --wait stays until stopped', { skip, timeout: 300_000 }, async () => {
+  const db = await freshDatabase((server as { url: string }).url);
+  try {
+    const file = join(dir, 'small.json');
+    writeFileSync(file, JSON.stringify({ seed: 5, models: tinyModels(dir, ['linear', 'mlp-1'], 2), dataset: { name: 'synthetic', count: 6 }, shardSize: 3, attacks: [{ attack: 'fgsm' }], transfer: { attacks: ['fgsm'] } }));
+    const out = join(dir, 'small-report');
+    const run = cli(['study', 'run', '--config', file, '--store', db.url, '--out', out, '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const result = JSON.parse(run.stdout) as { computed: number; status: StudyStatus; report: string };
+    assert.equal(result.status.state, 'complete');
+    assert.equal(result.computed, result.status.units.total);
+    assert.equal(result.report, join(out, 'report.html'));
+
+    const local = join(dir, 'small-local');
+    assert.equal(cli(['study', 'run', '--config', file, '--out', local]).code, 0);
+    assert.deepEqual(await storeSnapshot(db.url), await storeSnapshot(local));
+
+    const waiting = start(['study', 'worker', '--store', db.url, '--wait']);
+    let said = '';
+    waiting.child.stderr!.on('data', (d) => (said += d));
+    while (!said.includes('no unit left: waiting for more')) {
+      assert.equal(waiting.child.exitCode, null, 'with --wait a worker keeps polling when nothing is left');
+      await sleep(50);
+    }
+    waiting.child.kill('SIGINT');
+    assert.equal((await waiting.exit).code, 130);
+  } finally {
+    await db.drop();
+  }
+});
