@@ -74,16 +74,19 @@ export function registerStudy(program: Command): void {
     .description("claim a submitted study's units and compute them until none is left (run one per machine, any number of machines)")
     .requiredOption('--store <url>', 'postgres:// URL the study was submitted to')
     .option('--jobs <n>', 'units at once, each in its own process', intOption, 1)
-    .option('--threads <n>', 'ONNX Runtime intra-op threads per unit', intOption)
+    .option('--threads <n>', 'ONNX Runtime intra-op threads per unit (default: 2, or the cores shared out among --jobs)', intOption)
     .option('--wait', 'keep polling for units when none is left, instead of exiting')
+    .option('--pull', "first fetch the paper models this machine lacks (robustscope models pull), to the config's paths")
     .option('--json', 'machine-readable output')
-    .action(async (o: { store: string; jobs: number; threads?: number; wait?: boolean; json?: boolean }) => {
+    .action(async (o: { store: string; jobs: number; threads?: number; wait?: boolean; pull?: boolean; json?: boolean }) => {
       requirePostgres(o.store);
       let idle = false;
       const result = await runQueueWorker(o.store, {
         jobs: o.jobs,
         threads: o.threads,
         wait: !!o.wait,
+        pull: !!o.pull,
+        onPull: (model, path) => process.stderr.write(`pulling ${model} to ${path}\n`),
         onUnit: (row) => process.stderr.write(`stored ${row.id}: ${row.rows} rows in ${(row.timeMs / 1000).toFixed(1)} s\n`),
         onFailure: (unit, reason) => process.stderr.write(`failed ${unit}: ${reason}\n`),
         onIdle: () => {

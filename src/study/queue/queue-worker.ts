@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type PgBoss from 'pg-boss';
 import { UserError, messageOf } from '../../core/errors.js';
@@ -6,7 +6,8 @@ import { parseStudyConfig } from '../config/config-schema.js';
 import { WorkerExitError, inProcessExecutor, workerPool, type Executor } from '../run/executor.js';
 import { checkRecordedModels } from '../run/study-models.js';
 import { planUnits, type Unit } from '../plan/plan.js';
-import { preflight } from '../plan/preflight.js';
+import { missingPaperModels, preflight } from '../plan/preflight.js';
+import { pullPaperModel } from '../../models/catalog/paper-models.js';
 import { PHASES, type Phase, type UnitRow } from '../../records/records.js';
 import { PG_SCHEMA, PostgresStore } from '../store/postgres-store.js';
 import { buildTask, correctItems, stampOutput } from '../run/unit-io.js';
@@ -26,6 +27,9 @@ export interface QueueWorkerOptions {
   pollMs?: number;
   onUnit?: (row: UnitRow) => void;
   onFailure?: (unit: string, reason: string) => void;
+  /** Fetch the paper models this machine lacks into the paths the config names, before starting. */
+  pull?: boolean;
+  onPull?: (model: string, path: string) => void;
   /** With `wait`: called on every poll that finds the whole queue finished. */
   onIdle?: () => void;
 }
@@ -61,6 +65,12 @@ export async function runQueueWorker(url: string, options: QueueWorkerOptions = 
     const settings = await queueSettings(store);
     const items = await store.items();
     const models = await store.models();
+    if (options.pull) {
+      for (const { entry, paper } of missingPaperModels(config)) {
+        options.onPull?.(paper.name, entry.name);
+        await pullPaperModel(paper.name, { dest: entry.name });
+      }
+    }
     const local = await preflight(config);
     if (local.items.some((item, i) => item.itemId !== items[i]?.itemId) || local.items.length !== items.length) {
       throw new UserError(`${config.dataset.name}: this machine's dataset gives another sample than the study in ${store.location} recorded: give it the same dataset`);
@@ -76,7 +86,7 @@ export async function runQueueWorker(url: string, options: QueueWorkerOptions = 
     let correct: ReturnType<typeof correctItems> | undefined;
 
     const boss = await startQueue(url, { supervise: true, expireSeconds: settings.expireSeconds, connections: 2 + jobs });
-    const executor: Executor = jobs > 1 ? workerPool(config, jobs, options.threads ?? 1) : await inProcessExecutor(config, options.threads);
+    const executor: Executor = jobs > 1 ? workerPool(config, jobs, options.threads ?? Math.max(1, Math.floor(availableParallelism() / jobs))) : await inProcessExecutor(config, options.threads);
     const active = new Map<string, Phase>();
     // Stopped by a signal: hand the units in hand back to the queue at once, rather than after their expiry.
     const handBack = () => {
