@@ -69,7 +69,7 @@ export async function queueStatus(url: string): Promise<StudyStatus> {
         } else {
           // Its worker is presumed dead: pg-boss retries the job, or failed it for good after its retries.
           boss ??= await startQueue(url, { supervise: false });
-          const job = await boss.getJobById<{ unit: string }>(queueName(phase), String(run.job_id));
+          const job = await boss.getJobById<{ unit: string }>(queueName(phase), String(run.job_id), { includeArchive: true });
           if (job?.state === 'failed') {
             host.failed++;
             phases[phase].failed++;
