@@ -44,7 +44,7 @@ export async function describeModels(config: StudyConfig): Promise<Unstamped<Mod
 }
 
 /** The config as stored: the output folder is where the study is, not what it is. */
-export function canonicalConfig(config: StudyConfig): string {
+function canonicalConfig(config: StudyConfig): string {
   return canonicalJson({ ...config, out: undefined });
 }
 
