@@ -80,28 +80,29 @@ test('three workers, one SIGKILLed mid-unit: the others finish its unit after it
 
     const workers = [0, 1, 2].map(() => start(['study', 'worker', '--store', db.url, '--json']));
     const pids = workers.map((w) => w.child.pid!);
-    // Kill a worker in the middle of a unit, once the attacks are under way. The unit it held is the one its
-    // row still shows unfinished after its death: it may have finished the unit it was seen on meanwhile
-    // and died between two units, and then another worker is tried.
+    // Kill a worker in the middle of a unit, once the attacks are under way: it is frozen first (SIGSTOP),
+    // so that what its row says once its statements in flight have settled is what it holds when killed.
     let victim: { pid: number; unit: string } | undefined;
-    const killed: number[] = [];
     while (!victim) {
-      assert.ok(killed.length < 2, 'two workers died between units: no mid-unit kill to test');
       const [running] = await query<{ pid: number }>(db.url,
-        `SELECT pid FROM robustscope.unit_runs WHERE finished_at IS NULL AND pid = ANY($1) AND unit_id LIKE '["attack"%' LIMIT 1`, [pids.filter((p) => !killed.includes(p))]);
+        `SELECT pid FROM robustscope.unit_runs WHERE finished_at IS NULL AND pid = ANY($1) AND unit_id LIKE '["attack",%' LIMIT 1`, [pids]);
       if (!running) {
         await sleep(5);
         continue;
       }
-      process.kill(running.pid, 'SIGKILL');
-      killed.push(running.pid);
-      await workers[pids.indexOf(running.pid)]!.exit;
+      process.kill(running.pid, 'SIGSTOP');
+      await sleep(300);
       const [held] = await query<{ unit_id: string }>(db.url, 'SELECT unit_id FROM robustscope.unit_runs WHERE finished_at IS NULL AND pid = $1', [running.pid]);
-      if (held) victim = { pid: running.pid, unit: held.unit_id };
+      if (held) {
+        process.kill(running.pid, 'SIGKILL');
+        victim = { pid: running.pid, unit: held.unit_id };
+      } else {
+        process.kill(running.pid, 'SIGCONT');
+      }
     }
     const exits = await Promise.all(workers.map((w) => w.exit));
     exits.forEach((e, i) => {
-      if (killed.includes(pids[i]!)) assert.equal(e.signal, 'SIGKILL');
+      if (pids[i] === victim!.pid) assert.equal(e.signal, 'SIGKILL');
       else assert.equal(e.code, 0, e.stderr);
     });
 
