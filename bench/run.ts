@@ -6,11 +6,13 @@ import { parseArgs } from 'node:util';
 import { runForward } from './forward.js';
 import { runGradient } from './gradient.js';
 import { runAttacks } from './attacks.js';
+import { runQueue } from './queue.js';
 
 const BENCHMARKS: Record<string, (opts: { seconds?: number }) => Promise<unknown>> = {
   forward: runForward,
   gradient: runGradient,
   attacks: runAttacks,
+  queue: runQueue,
 };
 
 async function main(): Promise<void> {

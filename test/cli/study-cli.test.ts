@@ -85,7 +85,7 @@ test('study run --json and study status on a tiny study; status of a folder with
   const status = cli(['study', 'status', '--out', out]);
   assert.equal(status.code, 0, status.stderr);
   assert.match(status.stdout, /complete/);
-  assert.match(status.stdout, /^transfer\s+\d+\s+\d+\s+0\s+\d+$/m);
+  assert.match(status.stdout, /^transfer\s+(\d+)\s+0\s+0\s+0\s+\1\s+\d+$/m, 'every transfer unit done: none running, failed or left');
   const none = cli(['study', 'status', '--out', join(dir, 'nothing-here')]);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /no study in/);

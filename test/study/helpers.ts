@@ -6,7 +6,7 @@ import { GraphBuilder, modelOf } from '../../src/onnx/builder.js';
 import { encodeModel } from '../../src/onnx/codec.js';
 import { Rng } from '../../src/core/rng.js';
 import type { StudyConfigInput } from '../../src/study/config/config-schema.js';
-import { openStudyStore } from '../../src/study/store/store.js';
+import { openStudyStore } from '../../src/study/store/open-store.js';
 
 export const tempDir = (prefix = 'rs-study-') => mkdtempSync(join(tmpdir(), prefix));
 
@@ -59,22 +59,22 @@ export function tinyConfig(models: readonly string[], overrides: Partial<StudyCo
  * Everything a store holds except wall times and timestamps, one JSON line per row (images included),
  * sorted: two runs of one config must give equal snapshots whatever their history.
  */
-export function storeSnapshot(dir: string): string[] {
-  const store = openStudyStore(dir);
+export async function storeSnapshot(location: string): Promise<string[]> {
+  const store = await openStudyStore(location);
   try {
     const rows = [
-      ...store.models().map((r) => ({ table: 'models', ...r })),
-      ...store.items().map((r) => ({ table: 'items', ...r })),
-      ...store.units().map((r) => ({ table: 'units', ...r })),
-      ...store.cleanRows().map((r) => ({ table: 'clean', ...r })),
-      ...store.attackRows({ images: true }).map((r) => ({ table: 'attacks', ...r })),
-      ...store.cleverRows().map((r) => ({ table: 'clever', ...r })),
-      ...store.transferRows().map((r) => ({ table: 'transfer', ...r })),
+      ...(await store.models()).map((r) => ({ table: 'models', ...r })),
+      ...(await store.items()).map((r) => ({ table: 'items', ...r })),
+      ...(await store.units()).map((r) => ({ table: 'units', ...r })),
+      ...(await store.cleanRows()).map((r) => ({ table: 'clean', ...r })),
+      ...(await store.attackRows({ images: true })).map((r) => ({ table: 'attacks', ...r })),
+      ...(await store.cleverRows()).map((r) => ({ table: 'clever', ...r })),
+      ...(await store.transferRows()).map((r) => ({ table: 'transfer', ...r })),
     ];
     return rows
       .map((row) => JSON.stringify({ ...row, createdAt: undefined, timeMs: undefined }, (_k, v) => (v instanceof Float32Array ? Array.from(v) : v)))
       .sort();
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -7,7 +7,7 @@ import { readZooManifest, zooDir } from '../../models/zoo/zoo-manifest.js';
 import { ZOO_PREFIX, type ModelEntry, type StudyConfig } from '../config/config-schema.js';
 import type { ItemRow } from '../../records/records.js';
 import { sampleItems } from './sampling.js';
-import { findPaperModel, PAPER_LABELS } from '../../models/catalog/paper-models.js';
+import { findPaperModel, PAPER_LABELS, type PaperModel } from '../../models/catalog/paper-models.js';
 
 /**
  * Everything about a config that needs the file system, checked before any work is done or any file
@@ -39,15 +39,32 @@ function missingModel(entry: ModelEntry, i: number): string[] {
     return trained && existsSync(join(zooDir(), trained.file)) ? [] : [`models[${i}] ${entry.name}: not trained yet: robustscope zoo train --model ${name}`];
   }
   if (existsSync(entry.name)) return [];
-  const { url, sha256, member, name } = entry.manifest ?? {};
-  // A paper model by its table name: the pull also writes its manifest and fetches the class list.
-  const paper = name === undefined ? undefined : findPaperModel(name);
-  const how = paper && basename(entry.name) === paper.file
+  const { url, sha256, member } = entry.manifest ?? {};
+  const paper = paperModelOf(entry);
+  const how = paper
     ? `get it with: robustscope models pull ${paper.name} --out ${entry.name}`
     : url
     ? `get it with: robustscope models pull ${url}${sha256 ? ` --sha256 ${sha256}` : ''}${member ? ` --member ${member}` : ''} --out ${entry.name}`
     : 'no download URL is recorded for it yet: export the model to ONNX and save it there';
   return [`models[${i}] ${entry.name}: ${how}`];
+}
+
+/**
+ * The paper model a config entry names by its table name and file: `robustscope models pull <name> --out
+ * <file>` fetches it, writes its manifest and the class list beside it.
+ */
+export function paperModelOf(entry: ModelEntry): PaperModel | undefined {
+  const name = entry.manifest?.name;
+  const paper = name === undefined ? undefined : findPaperModel(name);
+  return paper && basename(entry.name) === paper.file ? paper : undefined;
+}
+
+/** The config's paper models whose file is not on this machine. */
+export function missingPaperModels(config: StudyConfig): { entry: ModelEntry; paper: PaperModel }[] {
+  return config.models.flatMap((entry) => {
+    const paper = paperModelOf(entry);
+    return paper && !existsSync(entry.name) ? [{ entry, paper }] : [];
+  });
 }
 
 /** Label lists named by a config's model entries that are not there, each once with the models using it. */

@@ -7,6 +7,12 @@ import { executeTask } from './run-unit.js';
 import type { UnitOutput, UnitTask } from './tasks.js';
 import type { WorkerReply, WorkerRequest } from './worker.js';
 
+/**
+ * A worker process died in the middle of a unit (killed, out of memory): not the unit's fault, so a
+ * queue worker hands the unit back for another try instead of recording it as failed.
+ */
+export class WorkerExitError extends Error {}
+
 /** Computes units for the runner: `slots` of them at a time. */
 export interface Executor {
   readonly slots: number;
@@ -40,7 +46,7 @@ export function workerPool(config: StudyConfig, jobs: number, threads: number): 
       else pending?.reject(reply.user ? new UserError(reply.message) : new Error(`worker: ${reply.message}`));
     });
     child.on('exit', (code, signal) => {
-      worker.pending?.reject(new Error(`a worker process exited (${signal ?? `code ${code}`}) in the middle of a unit`));
+      worker.pending?.reject(new WorkerExitError(`a worker process exited (${signal ?? `code ${code}`}) in the middle of a unit`));
       worker.pending = undefined;
     });
     return worker;

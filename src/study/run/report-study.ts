@@ -1,28 +1,32 @@
-import { openStudyStore } from '../store/store.js';
+import { isPostgresUrl } from '../store/postgres-store.js';
+import { openStudyStore } from '../store/open-store.js';
 import { TOOL_VERSION } from '../../records/version.js';
 import { writeReport } from '../../report/write-report.js';
 
 /**
- * Writes the study's report into its output folder. A pure function of the store: reading it twice gives
- * the same report, and nothing is computed that the store does not hold.
+ * Writes the study's report into `out` (default: the store's folder; a database store needs one). A pure
+ * function of the store: reading it twice gives the same report, and nothing is computed that the store
+ * does not hold.
  */
-export async function reportStudy(out: string): Promise<{ html: string; files: string[] }> {
-  const store = openStudyStore(out);
+export async function reportStudy(store: string, out?: string): Promise<{ html: string; files: string[] }> {
+  const folder = out ?? (isPostgresUrl(store) ? undefined : store);
+  if (folder === undefined) throw new Error('a report of a database store needs an output folder');
+  const opened = await openStudyStore(store);
   let data;
   try {
-    const config = store.meta('config');
+    const config = await opened.meta('config');
     data = {
       title: 'Is robustness the cost of accuracy?',
-      models: store.models(),
-      clean: store.cleanRows(),
-      attacks: store.attackRows(),
-      clever: store.cleverRows(),
-      transfer: store.transferRows(),
+      models: await opened.models(),
+      clean: await opened.cleanRows(),
+      attacks: await opened.attackRows(),
+      clever: await opened.cleverRows(),
+      transfer: await opened.transferRows(),
       config: config ? JSON.parse(config) : undefined,
       toolVersion: TOOL_VERSION,
     };
   } finally {
-    store.close();
+    await opened.close();
   }
-  return writeReport(out, data);
+  return writeReport(folder, data);
 }

@@ -1,21 +1,18 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { canonicalJson } from '../../records/canonical-json.js';
 import { UserError } from '../../core/errors.js';
-import type { OnnxClassifier } from '../../runtime/onnx-classifier.js';
-import { configDiff } from '../config/config-diff.js';
 import { parseStudyConfig, type StudyConfig, type StudyConfigInput } from '../config/config-schema.js';
 import { inProcessExecutor, workerPool } from './executor.js';
-import { checkTransferModels, describeModel, loadStudyModel } from './study-models.js';
-import { planUnits, type Unit } from '../plan/plan.js';
+import { planUnits } from '../plan/plan.js';
 import { preflight } from '../plan/preflight.js';
-import { PHASES, type ItemRow, type ModelRow, type UnitRow } from '../../records/records.js';
-import { eligibleItems } from '../plan/sampling.js';
-import { ProgressTracker, writeProgress, type StudyStatus } from '../store/status.js';
-import { StudyStore, type UnitRows } from '../store/store.js';
-import type { UnitOutput, UnitTask, Unstamped } from './tasks.js';
-import { transferInputs } from './transfer-units.js';
-import { TOOL_VERSION } from '../../records/version.js';
+import { submitStudy } from '../queue/submit.js';
+import { runQueueWorker } from '../queue/queue-worker.js';
+import { PHASES, type UnitRow } from '../../records/records.js';
+import { describeModels, recordStudy } from './record-study.js';
+import { ProgressTracker, studyStatus, writeProgress, type StudyStatus } from '../store/status.js';
+import { isPostgresUrl } from '../store/postgres-store.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { buildTask, correctItems, stampOutput } from './unit-io.js';
 
 export const DEFAULT_OUT = 'study';
 
@@ -31,15 +28,21 @@ export interface StudyProgress {
 }
 
 export interface RunStudyOptions {
-  /** Output folder; default the config's `out`, else `./study`. */
+  /** Output folder of the SQLite store (and of the report); default the config's `out`, else `./study`. */
   out?: string;
+  /**
+   * A `postgres://` URL: the study is submitted to that database's queue and worked on by this machine
+   * (with any other workers pointed at it) instead of running into the folder's SQLite store.
+   */
+  store?: string;
   /** Worker processes; default 1 (units then run in this process). Results do not depend on it. */
   jobs?: number;
   onProgress?: (progress: StudyProgress) => void;
 }
 
 export interface RunStudyResult {
-  out: string;
+  /** Where the results are: the output folder, or the database URL (without its password). */
+  store: string;
   /** Units computed by this run, and units found already stored. */
   computed: number;
   skipped: number;
@@ -48,31 +51,33 @@ export interface RunStudyResult {
 }
 
 /**
- * Runs a study into its output folder, resuming whatever an earlier run of the same config stored:
- * checks the config against the file system, loads every model once (its sha256 and size go to the
- * store), plans the work units and runs those not yet done, phase by phase (clean, attacks, CLEVER,
- * transfer), storing each unit's rows with its done-marker in one transaction.
+ * Runs a study into its store, resuming whatever an earlier run of the same config stored: checks the
+ * config against the file system, loads every model once (its sha256 and size go to the store), plans
+ * the work units and runs those not yet done, phase by phase (clean, attacks, CLEVER, transfer), storing
+ * each unit's rows with its done-marker in one transaction.
  */
 export async function runStudy(input: StudyConfigInput | StudyConfig, options: RunStudyOptions = {}): Promise<RunStudyResult> {
-  const started = performance.now();
   const config = parseStudyConfig(input, 'study config');
   const jobs = options.jobs ?? 1;
   if (!Number.isInteger(jobs) || jobs < 1) throw new UserError(`jobs must be a positive integer, got ${jobs}`);
-  const out = resolve(options.out ?? config.out ?? DEFAULT_OUT);
+  if (options.store !== undefined && isPostgresUrl(options.store)) return runOnQueue(config, options.store, jobs, options.onProgress);
+  return runLocally(config, resolve(options.store ?? options.out ?? config.out ?? DEFAULT_OUT), jobs, options.onProgress);
+}
+
+async function runLocally(config: StudyConfig, out: string, jobs: number, onProgress: RunStudyOptions['onProgress']): Promise<RunStudyResult> {
+  const started = performance.now();
   const { items } = await preflight(config);
   const models = await describeModels(config);
 
-  const store = StudyStore.open(out, { create: true });
+  const store = SqliteStore.open(out, { create: true });
   try {
-    recordConfig(store, config);
-    recordItems(store, items);
-    recordModels(store, models);
+    await recordStudy(store, config, items, models);
     const plan = planUnits(config, items.length);
-    const stored = store.units();
+    const stored = await store.units();
     const done = new Set(stored.map((u) => u.id));
     const pending = plan.filter((u) => !done.has(u.id));
     const tracker = new ProgressTracker(out, plan, stored);
-    const report = progressReporter(pending.length, started, options.onProgress);
+    const report = progressReporter(pending.length, started, onProgress);
     writeProgress(tracker.status(true));
     report(undefined);
 
@@ -83,13 +88,15 @@ export async function runStudy(input: StudyConfigInput | StudyConfig, options: R
         const queue = pending.filter((u) => u.phase === phase);
         if (queue.length === 0) continue;
         // Attack and CLEVER units are cut from the clean pass, which is complete by now.
-        const correct = phase === 'clean' ? undefined : correctItems(store, models);
+        const correct = phase === 'clean' ? undefined : await correctItems(store, models);
         await inLanes(executor.slots, queue, async (unit) => {
-          const output = await executor.run(buildTask(store, config, unit, items, byName, correct));
-          const row = commit(store, unit, output);
-          tracker.add(row);
+          const task = await buildTask(store, config, unit, items, byName, correct);
+          tracker.start();
+          const { marker, rows } = stampOutput(unit, await executor.run(task));
+          await store.commitUnit(marker, rows);
+          tracker.add(marker);
           writeProgress(tracker.status(true));
-          report(row);
+          report(marker);
         });
       }
     } finally {
@@ -97,116 +104,21 @@ export async function runStudy(input: StudyConfigInput | StudyConfig, options: R
     }
     const status = tracker.status(false);
     writeProgress(status);
-    return { out, computed: pending.length, skipped: plan.length - pending.length, elapsedMs: performance.now() - started, status };
+    return { store: out, computed: pending.length, skipped: plan.length - pending.length, elapsedMs: performance.now() - started, status };
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
-/** Every model loaded once, before anything is written: a model that does not load stops the study here. */
-async function describeModels(config: StudyConfig): Promise<Unstamped<ModelRow>[]> {
-  const classifiers = new Map<string, OnnxClassifier>();
-  try {
-    const rows: Unstamped<ModelRow>[] = [];
-    for (const entry of config.models) {
-      const classifier = await loadStudyModel(entry);
-      classifiers.set(entry.name, classifier);
-      rows.push(await describeModel(entry, classifier));
-    }
-    checkTransferModels(config, classifiers);
-    const sha = rows.map((r) => r.sha256);
-    sha.forEach((s, i) => {
-      const first = sha.indexOf(s);
-      if (first !== i) throw new UserError(`models ${rows[first]!.name} and ${rows[i]!.name} are the same model (sha256 ${s}); list it once`);
-    });
-    return rows;
-  } finally {
-    for (const c of classifiers.values()) await c.dispose();
-  }
-}
-
-/** The folder's config, stored by the first run; a later run must bring the same one. */
-function recordConfig(store: StudyStore, config: StudyConfig): void {
-  // The output folder is where the study is, not what it is.
-  const canonical = canonicalJson({ ...config, out: undefined });
-  const stored = store.meta('config');
-  if (stored === undefined) {
-    store.putMeta({ config: canonical, toolVersion: TOOL_VERSION, createdAt: new Date().toISOString() });
-    return;
-  }
-  if (stored !== canonical) {
-    const diff = configDiff(JSON.parse(stored), JSON.parse(canonical));
-    throw new UserError(
-      `${store.dir} holds a study with another config; a resumed run must use the same one. Differences (stored -> given):\n  ${diff.join('\n  ')}\n` +
-        'Run the original config to finish it, or give another --out folder for the new one.',
-    );
-  }
-  const version = store.meta('toolVersion');
-  if (version !== TOOL_VERSION) {
-    throw new UserError(`${store.dir} was started with robustscope ${version}, this is ${TOOL_VERSION}: finish it with ${version}, or give another --out folder`);
-  }
-}
-
-/** The sample depends only on the config and the dataset: a difference means the dataset changed. */
-function recordItems(store: StudyStore, items: readonly ItemRow[]): void {
-  const stored = store.items();
-  if (stored.length === 0) {
-    store.putItems(items);
-    return;
-  }
-  const differs = items.findIndex((item, i) => stored[i]?.itemId !== item.itemId || stored[i]?.index !== item.index);
-  if (stored.length !== items.length || differs >= 0) {
-    throw new UserError(`the dataset's sample differs from the one ${store.dir} was started with (position ${differs >= 0 ? differs : Math.min(stored.length, items.length)}): has the dataset changed?`);
-  }
-}
-
-function recordModels(store: StudyStore, models: readonly Unstamped<ModelRow>[]): void {
-  const stored = new Map(store.models().map((m) => [m.name, m]));
-  for (const m of models) {
-    const before = stored.get(m.name);
-    if (before && before.sha256 !== m.sha256) {
-      throw new UserError(`${m.name} changed since ${store.dir} was started (sha256 ${before.sha256} -> ${m.sha256}); restore the original file, or give another --out folder`);
-    }
-  }
-  const stamp = { toolVersion: TOOL_VERSION, createdAt: new Date().toISOString() };
-  store.putModels(models.filter((m) => !stored.has(m.name)).map((m) => ({ ...m, ...stamp })));
-}
-
-/** Per model name, the items its clean pass classified correctly. */
-function correctItems(store: StudyStore, models: readonly Unstamped<ModelRow>[]): Map<string, Set<string>> {
-  const nameOf = new Map(models.map((m) => [m.sha256, m.name]));
-  const correct = new Map(models.map((m) => [m.name, new Set<string>()]));
-  for (const row of store.cleanRows()) if (row.correct) correct.get(nameOf.get(row.modelSha256)!)?.add(row.itemId);
-  return correct;
-}
-
-function buildTask(
-  store: StudyStore,
-  config: StudyConfig,
-  unit: Unit,
-  items: readonly ItemRow[],
-  models: ReadonlyMap<string, Unstamped<ModelRow>>,
-  correct: ReadonlyMap<string, ReadonlySet<string>> | undefined,
-): UnitTask {
-  const shard = items.slice(unit.start, unit.end);
-  switch (unit.phase) {
-    case 'clean':
-      return { unit, items: shard };
-    case 'attack':
-    case 'clever': {
-      const eligible = eligibleItems(config.dataset.sampling, unit.model, correct!);
-      return { unit, items: shard.filter((i) => eligible.has(i.itemId)) };
-    }
-    case 'transfer':
-      return { unit, items: shard, transfer: transferInputs(store, unit, shard, models) };
-  }
-}
-
-function commit(store: StudyStore, unit: Unit, output: UnitOutput): UnitRow {
-  const stamp = { toolVersion: TOOL_VERSION, createdAt: new Date().toISOString() };
-  const row: UnitRow = { id: unit.id, phase: unit.phase, model: unit.model, method: unit.method, settings: unit.settings, shard: unit.shard, rows: output.rows.length, timeMs: output.timeMs, ...stamp };
-  store.commitUnit(row, { phase: output.phase, rows: output.rows.map((r) => ({ ...r, ...stamp })) } as UnitRows);
-  return row;
+/** `study run --store postgres://...`: submit (a no-op if already submitted), work until none is left. */
+async function runOnQueue(config: StudyConfig, url: string, jobs: number, onProgress: RunStudyOptions['onProgress']): Promise<RunStudyResult> {
+  const started = performance.now();
+  const submitted = await submitStudy(config, url);
+  const report = progressReporter(submitted.queued, started, onProgress);
+  report(undefined);
+  const worked = await runQueueWorker(url, { jobs, onUnit: (row) => report(row) });
+  const status = await studyStatus(url);
+  return { store: submitted.store, computed: worked.computed, skipped: submitted.done, elapsedMs: performance.now() - started, status };
 }
 
 function progressReporter(total: number, started: number, onProgress: RunStudyOptions['onProgress']): (unit: UnitRow | undefined) => void {
@@ -244,4 +156,3 @@ async function inLanes<T>(lanes: number, queue: readonly T[], work: (item: T) =>
   );
   if (failure) throw failure.error;
 }
-

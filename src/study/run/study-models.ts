@@ -51,3 +51,25 @@ export function checkTransferModels(config: StudyConfig, classifiers: ReadonlyMa
     }
   }
 }
+
+/**
+ * A queue worker's check, before it claims any unit: each model as this machine resolves it (a zoo model
+ * by name, a file by path) is the one the study recorded, by sha256, so that one study never mixes two
+ * versions of a model. Models are loaded one at a time.
+ */
+export async function checkRecordedModels(config: StudyConfig, recorded: ReadonlyMap<string, string>, store: string): Promise<void> {
+  for (const entry of config.models) {
+    const classifier = await loadStudyModel(entry);
+    try {
+      const expected = recorded.get(entry.name);
+      if (expected !== classifier.sha256) {
+        throw new UserError(
+          `${entry.name}: on this machine its sha256 is ${classifier.sha256}, but the study in ${store} recorded ${expected ?? 'no such model'}; ` +
+            'give this machine the same file (or zoo model) the study was submitted with',
+        );
+      }
+    } finally {
+      await classifier.dispose();
+    }
+  }
+}

@@ -1,9 +1,9 @@
 import type { Unit } from '../plan/plan.js';
 import type { AttackRow, CleanRow, ItemRow, Provenance } from '../../records/records.js';
-import type { UnitRows } from '../store/store.js';
+import type { UnitRows } from '../store/study-store.js';
 
 /**
- * What passes between the runner, which alone reads and writes the store, and the code that computes a
+ * What passes between the runner (or a queue worker), which alone reads and writes the store, and the code that computes a
  * unit (in-process or in a worker process): everything a unit needs from the store travels with it, and
  * its rows come back without provenance, which the runner stamps when it commits them.
  */

@@ -2,7 +2,7 @@ import { evaluateTransfer } from '../../metrics/transfer.js';
 import type { UnitContext } from './unit-context.js';
 import type { TransferUnit } from '../plan/plan.js';
 import type { ItemRow, ModelRow, TransferRow } from '../../records/records.js';
-import type { StudyStore } from '../store/store.js';
+import type { StudyStore } from '../store/study-store.js';
 import type { UnitTask, Unstamped } from './tasks.js';
 
 /**
@@ -13,22 +13,22 @@ import type { UnitTask, Unstamped } from './tasks.js';
  */
 
 /** What the unit needs from the store: the target's clean rows and each source's attack rows with images. */
-export function transferInputs(
+export async function transferInputs(
   store: StudyStore,
   unit: TransferUnit,
   items: readonly ItemRow[],
   models: ReadonlyMap<string, Pick<ModelRow, 'sha256' | 'inputShape'>>,
-): NonNullable<UnitTask['transfer']> {
+): Promise<NonNullable<UnitTask['transfer']>> {
   const itemIds = items.map((i) => i.itemId);
   const wanted = new Set(itemIds);
   const target = models.get(unit.model)!;
   return {
     targetSha256: target.sha256,
-    targetClean: store.cleanRows({ modelSha256: target.sha256 }).filter((r) => wanted.has(r.itemId)),
-    sources: unit.sources.map((name) => {
+    targetClean: (await store.cleanRows({ modelSha256: target.sha256 })).filter((r) => wanted.has(r.itemId)),
+    sources: await Promise.all(unit.sources.map(async (name) => {
       const { sha256, inputShape } = models.get(name)!;
-      return { model: name, sha256, inputShape, rows: store.attackRows({ modelSha256: sha256, method: unit.method, settings: unit.settings, itemIds, images: true }) };
-    }),
+      return { model: name, sha256, inputShape, rows: await store.attackRows({ modelSha256: sha256, method: unit.method, settings: unit.settings, itemIds, images: true }) };
+    })),
   };
 }
 

@@ -4,38 +4,30 @@ import { UserError } from '../../core/errors.js';
 import { parseStudyConfig } from '../config/config-schema.js';
 import { folderOwner } from './folder-lock.js';
 import { planUnits, type Unit } from '../plan/plan.js';
+import { queueStatus } from '../queue/queue-status.js';
 import { PHASES, type Phase, type UnitRow } from '../../records/records.js';
-import { STORE_FILE, openStudyStore } from './store.js';
+import { isPostgresUrl } from './postgres-store.js';
+import { STORE_FILE, SqliteStore } from './sqlite-store.js';
 
-export interface PhaseStatus {
-  units: number;
-  done: number;
-  rows: number;
-}
+import type { PhaseStatus, StudyStatus } from './study-status.js';
 
-/** What `study status` reports: units done and left per phase, rows stored, when the last unit finished. */
-export interface StudyStatus {
-  out: string;
-  /** running: a live process holds the folder; complete: every planned unit is done; stopped: neither. */
-  state: 'running' | 'stopped' | 'complete';
-  pid: number | null;
-  phases: Record<Phase, PhaseStatus>;
-  units: { total: number; done: number };
-  rows: number;
-  lastUpdate: string | null;
-}
+export type { HostStatus, PhaseStatus, StudyStatus } from './study-status.js';
 
 /**
- * The store is locked while a run writes to it, so the runner also leaves its latest status here after
- * every unit, for `study status` to read meanwhile.
+ * The SQLite store is locked while a run writes to it, so the runner also leaves its latest status here
+ * after every unit, for `study status` to read meanwhile.
  */
 export const PROGRESS_FILE = 'progress.json';
 
 /** Counts per phase, kept up to date unit by unit (a study can plan tens of thousands of units). */
 export class ProgressTracker {
   private readonly planned: Set<string>;
-  private readonly phases = Object.fromEntries(PHASES.map((p) => [p, { units: 0, done: 0, rows: 0 }])) as Record<Phase, PhaseStatus>;
+  private readonly phases = Object.fromEntries(PHASES.map((p) => [p, { units: 0, done: 0, running: 0, failed: 0, rows: 0 }])) as Record<Phase, PhaseStatus>;
   private lastUpdate: string | null = null;
+  private running = 0;
+  /** Units finished by this process, and when it began its first one: its pace gives the ETA. */
+  private finished = 0;
+  private firstStart: number | undefined;
 
   constructor(
     private readonly out: string,
@@ -44,10 +36,23 @@ export class ProgressTracker {
   ) {
     this.planned = new Set(plan.map((u) => u.id));
     for (const unit of plan) this.phases[unit.phase].units++;
-    for (const unit of done) this.add(unit);
+    for (const unit of done) this.count(unit);
   }
 
+  /** A unit starts computing. */
+  start(): void {
+    this.running++;
+    this.firstStart ??= Date.now();
+  }
+
+  /** A started unit is stored. */
   add(unit: UnitRow): void {
+    this.running--;
+    this.finished++;
+    this.count(unit);
+  }
+
+  private count(unit: UnitRow): void {
     if (!this.planned.has(unit.id)) return;
     this.phases[unit.phase].done++;
     this.phases[unit.phase].rows += unit.rows;
@@ -58,40 +63,48 @@ export class ProgressTracker {
     const sum = (key: keyof PhaseStatus) => PHASES.reduce((total, p) => total + this.phases[p][key], 0);
     const total = sum('units');
     const done = sum('done');
+    const left = total - done;
+    const pace = this.firstStart !== undefined && this.finished > 0 ? (Date.now() - this.firstStart) / this.finished : undefined;
     return {
-      out: this.out,
+      store: this.out,
       state: running ? 'running' : total > 0 && done === total ? 'complete' : 'stopped',
       pid: running ? process.pid : null,
       phases: structuredClone(this.phases),
-      units: { total, done },
+      units: { total, done, running: running ? this.running : 0, failed: 0, left },
       rows: sum('rows'),
       lastUpdate: this.lastUpdate,
+      etaMs: running && pace !== undefined ? pace * left : null,
+      hosts: [],
+      failures: [],
     };
   }
 }
 
 /** Written to a temporary file and renamed, so a reader never sees half of it. */
 export function writeProgress(status: StudyStatus): void {
-  const path = join(status.out, PROGRESS_FILE);
+  const path = join(status.store, PROGRESS_FILE);
   writeFileSync(`${path}.tmp`, JSON.stringify(status, null, 2));
   renameSync(`${path}.tmp`, path);
 }
 
-export function studyStatus(out: string): StudyStatus {
+/** The status of the study in an output folder or a PostgreSQL database. */
+export async function studyStatus(location: string): Promise<StudyStatus> {
+  if (isPostgresUrl(location)) return queueStatus(location);
+  const out = location;
   if (!existsSync(join(out, STORE_FILE))) throw new UserError(`no study in ${out} (${STORE_FILE} not found)`);
   const owner = folderOwner(out);
   if (owner) {
     const path = join(out, PROGRESS_FILE);
     const snapshot = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as StudyStatus) : new ProgressTracker(out, [], []).status(true);
-    return { ...snapshot, out, state: 'running', pid: owner.pid };
+    return { ...snapshot, store: out, state: 'running', pid: owner.pid };
   }
-  const store = openStudyStore(out);
+  const store = SqliteStore.open(out, { create: false });
   try {
-    const stored = store.meta('config');
+    const stored = await store.meta('config');
     if (stored === undefined) return new ProgressTracker(out, [], []).status(false);
     const config = parseStudyConfig(JSON.parse(stored), join(out, STORE_FILE));
-    return new ProgressTracker(out, planUnits(config, store.items().length), store.units()).status(false);
+    return new ProgressTracker(out, planUnits(config, (await store.items()).length), await store.units()).status(false);
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -1,8 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { basename } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { PAPER_MODELS, paperManifest, type PaperModel } from '../../../src/models/catalog/paper-models.js';
 import { studyPreset } from '../../../src/study/config/presets/index.js';
+import { missingPaperModels } from '../../../src/study/plan/preflight.js';
 import { parseManifest, type Manifest } from '../../../src/models/manifest.js';
 
 /** STUDY.md's model table, transcribed: name, input size, classes, and the input transform of canonical x. */
@@ -135,4 +138,22 @@ test('every download is https with a 64-hex sha256 read from a pinned record: an
   assert.equal(new Set(PAPER_MODELS.map((m) => m.url)).size, PAPER_MODELS.length, 'no file stands in for two study models');
   assert.equal(new Set(PAPER_MODELS.map((m) => m.sha256)).size, PAPER_MODELS.length);
   assert.equal(new Set(PAPER_MODELS.map((m) => m.file)).size, PAPER_MODELS.length);
+});
+
+test('study worker --pull fetches the paper models a machine lacks: those whose file is missing, by their table name', () => {
+  const cache = mkdtempSync(join(tmpdir(), 'rs-pull-'));
+  const before = process.env.ROBUSTSCOPE_CACHE;
+  process.env.ROBUSTSCOPE_CACHE = cache;
+  try {
+    const config = studyPreset('paper');
+    writeFileSync(config.models[0]!.name, 'present');
+    const missing = missingPaperModels(config);
+    assert.deepEqual(missing.map((m) => m.paper.name), PAPER_MODELS.slice(1).map((m) => m.name));
+    assert.ok(missing.every(({ entry, paper }) => entry.name === join(cache, paper.file)));
+    assert.deepEqual(missingPaperModels(studyPreset('mini')), [], 'zoo models are never pulled');
+  } finally {
+    if (before === undefined) delete process.env.ROBUSTSCOPE_CACHE;
+    else process.env.ROBUSTSCOPE_CACHE = before;
+    rmSync(cache, { recursive: true, force: true });
+  }
 });

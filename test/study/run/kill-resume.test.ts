@@ -25,7 +25,7 @@ async function runAndKill(config: string, out: string, fraction: number): Promis
     if (units.total > 0 && units.done >= fraction * units.total && units.done < units.total) break;
   }
   // Meanwhile `study status` reports the live run from its progress file (the store itself is locked).
-  const live = studyStatus(out);
+  const live = await studyStatus(out);
   assert.deepEqual([live.state, live.pid], ['running', child.pid]);
   child.kill('SIGKILL');
   assert.equal(await exited, null, 'killed, not exited');
@@ -52,7 +52,7 @@ test('a study killed with SIGKILL mid-way and run again ends with exactly the ro
   const out = join(dir, 'interrupted');
   for (const fraction of [0.2, 0.6]) {
     await runAndKill(config, out, fraction);
-    const status = studyStatus(out);
+    const status = await studyStatus(out);
     assert.equal(status.state, 'stopped');
     assert.ok(status.units.done >= fraction * status.units.total && status.units.done < status.units.total, `${status.units.done}/${status.units.total} units stored`);
   }
@@ -62,6 +62,6 @@ test('a study killed with SIGKILL mid-way and run again ends with exactly the ro
   assert.ok(result.skipped >= 0.6 * result.status.units.total, 'what was stored before the kills is not recomputed');
   assert.equal(result.status.state, 'complete');
 
-  assert.deepEqual(storeSnapshot(out), storeSnapshot(reference));
+  assert.deepEqual(await storeSnapshot(out), await storeSnapshot(reference));
   rmSync(dir, { recursive: true, force: true });
 });

@@ -7,7 +7,7 @@ import { zooArchitecture } from '../../../src/models/zoo/registry.js';
 import { encodeModel } from '../../../src/onnx/codec.js';
 import { runStudy } from '../../../src/study/run/runner.js';
 import { studyStatus } from '../../../src/study/store/status.js';
-import { openStudyStore } from '../../../src/study/store/store.js';
+import { openStudyStore } from '../../../src/study/store/open-store.js';
 import { linearModel, storeSnapshot, tempDir, tinyConfig, tinyModels } from '../helpers.js';
 
 const dir = tempDir();
@@ -25,16 +25,16 @@ test('a study runs every phase into the store; every row carries seed, settings,
   assert.equal(result.status.units.done, result.computed);
   assert.deepEqual(events, Array.from({ length: result.computed + 1 }, (_, i) => i), 'one progress call before the work, then one per unit');
 
-  const store = openStudyStore(out);
+  const store = await openStudyStore(out);
   try {
-    const stored = store.models();
+    const stored = await store.models();
     assert.deepEqual(stored.map((m) => m.name), models);
     const shas = new Set(stored.map((m) => m.sha256));
-    const clean = store.cleanRows();
+    const clean = await store.cleanRows();
     assert.equal(clean.length, models.length * 24);
-    const attacks = store.attackRows();
-    const clever = store.cleverRows();
-    const transfer = store.transferRows();
+    const attacks = await store.attackRows();
+    const clever = await store.cleverRows();
+    const transfer = await store.transferRows();
     assert.ok(attacks.length > 0 && clever.length > 0 && transfer.length > 0, `${attacks.length} attack, ${clever.length} CLEVER, ${transfer.length} transfer rows`);
     for (const row of [...clean, ...attacks, ...clever, ...transfer]) {
       assert.equal(row.seed, 7);
@@ -63,28 +63,28 @@ test('a study runs every phase into the store; every row carries seed, settings,
       assert.equal(row.adaptation, 'none');
     }
     // Images are kept for transferred settings' successes only, never for failures.
-    assert.ok(store.attackRows({ images: true }).every((r) => (r.adversarial !== null) === (r.method === 'fgsm' && r.status === 'success')));
+    assert.ok((await store.attackRows({ images: true })).every((r) => (r.adversarial !== null) === (r.method === 'fgsm' && r.status === 'success')));
   } finally {
-    store.close();
+    await store.close();
   }
 });
 
 test('running again computes nothing and changes nothing', async () => {
-  const before = storeSnapshot(out);
+  const before = await storeSnapshot(out);
   const again = await runStudy(config, { out });
   assert.equal(again.computed, 0);
   assert.equal(again.skipped, again.status.units.total);
-  assert.deepEqual(storeSnapshot(out), before);
+  assert.deepEqual(await storeSnapshot(out), before);
 });
 
 test('--jobs 2 (worker processes) stores exactly the rows of an in-process run', async () => {
   const parallel = join(dir, 'parallel');
   await runStudy(config, { out: parallel, jobs: 2 });
-  assert.deepEqual(storeSnapshot(parallel), storeSnapshot(out));
+  assert.deepEqual(await storeSnapshot(parallel), await storeSnapshot(out));
 });
 
 test('resuming with another config is refused, naming what differs, and leaves the store as it was', async () => {
-  const before = storeSnapshot(out);
+  const before = await storeSnapshot(out);
   const changed = tinyConfig(models, { dataset: { name: 'synthetic', count: 20 } });
   await assert.rejects(runStudy(changed, { out }), (err: unknown) => {
     assert.ok(err instanceof UserError);
@@ -92,7 +92,7 @@ test('resuming with another config is refused, naming what differs, and leaves t
     assert.match(err.message, /dataset\.count: 24 -> 20/);
     return true;
   });
-  assert.deepEqual(storeSnapshot(out), before);
+  assert.deepEqual(await storeSnapshot(out), before);
 });
 
 test('a model file replaced since the study began is refused by its sha256', async () => {
@@ -107,15 +107,15 @@ test('a model file replaced since the study began is refused by its sha256', asy
 test('correct-for-all attacks only the examples every model classifies correctly', async () => {
   const all = join(dir, 'all');
   await runStudy(tinyConfig(models, { dataset: { name: 'synthetic', count: 24, sampling: 'correct-for-all' }, clever: undefined, transfer: undefined }), { out: all });
-  const store = openStudyStore(all);
+  const store = await openStudyStore(all);
   try {
-    const clean = store.cleanRows();
+    const clean = await store.cleanRows();
     const everywhere = new Set(clean.filter((r) => r.correct).map((r) => r.itemId).filter((id) => clean.filter((c) => c.itemId === id).every((c) => c.correct)));
     const attacked = new Map<string, string[]>();
-    for (const r of store.attackRows()) attacked.set(`${r.modelSha256} ${r.method} ${r.settings}`, [...(attacked.get(`${r.modelSha256} ${r.method} ${r.settings}`) ?? []), r.itemId]);
+    for (const r of await store.attackRows()) attacked.set(`${r.modelSha256} ${r.method} ${r.settings}`, [...(attacked.get(`${r.modelSha256} ${r.method} ${r.settings}`) ?? []), r.itemId]);
     for (const items of attacked.values()) assert.deepEqual(new Set(items), everywhere);
   } finally {
-    store.close();
+    await store.close();
   }
 });
 
@@ -124,18 +124,18 @@ test('transfer between models of different input sizes adapts the images and rec
   const pair = [models[0]!, linearModel(dir, 16)];
   // Untrained models get about one example in ten right: enough examples that some are right for both.
   await runStudy(tinyConfig(pair, { attacks: [{ attack: 'fgsm', set: { eps: 0.3 } }], clever: undefined, dataset: { name: 'synthetic', count: 300 }, shardSize: 100 }), { out: mixed });
-  const store = openStudyStore(mixed);
+  const store = await openStudyStore(mixed);
   try {
-    const evaluated = store.transferRows().filter((r) => r.predicted !== null);
+    const evaluated = (await store.transferRows()).filter((r) => r.predicted !== null);
     assert.ok(evaluated.length > 0, 'some images reached the other model');
     assert.ok(evaluated.every((r) => /resize (32x32 -> 16x16|16x16 -> 32x32)/.test(r.adaptation)), evaluated.map((r) => r.adaptation).join('; '));
   } finally {
-    store.close();
+    await store.close();
   }
 });
 
-test('study status reads a finished store', () => {
-  const status = studyStatus(out);
+test('study status reads a finished store', async () => {
+  const status = await studyStatus(out);
   assert.equal(status.state, 'complete');
   assert.equal(status.pid, null);
   assert.equal(status.units.done, status.units.total);

@@ -1,0 +1,113 @@
+import { UserError } from '../../core/errors.js';
+import { parseStudyConfig } from '../config/config-schema.js';
+import { planUnits } from '../plan/plan.js';
+import { PHASES, type Phase } from '../../records/records.js';
+import type { HostStatus, PhaseStatus, StudyStatus } from '../store/study-status.js';
+import { PG_SCHEMA, PostgresStore } from '../store/postgres-store.js';
+import { queueName, queueSettings, startQueue, stopQueue } from './unit-queue.js';
+
+/**
+ * `study status` of a study in PostgreSQL: done from the done-markers, running and failed from the
+ * workers' records (`unit_runs`), per phase and per host, and the ETA at the pace of the units finished so
+ * far. A unit whose worker died shows as running until its job expires, then as left (it is retried);
+ * one that exhausted its retries (pg-boss failed its job) shows as failed, and one a stopped worker
+ * handed back as left.
+ */
+export async function queueStatus(url: string): Promise<StudyStatus> {
+  const store = await PostgresStore.open(url, { create: false });
+  try {
+    const stored = await store.meta('config');
+    if (stored === undefined) throw new UserError(`${store.location}: no study was submitted to this database`);
+    const config = parseStudyConfig(JSON.parse(stored), store.location);
+    const { expireSeconds } = await queueSettings(store);
+    const plan = planUnits(config, (await store.items()).length);
+    const phaseOf = new Map(plan.map((u) => [u.id, u.phase]));
+    const phases = Object.fromEntries(PHASES.map((p) => [p, { units: 0, done: 0, running: 0, failed: 0, rows: 0 }])) as Record<Phase, PhaseStatus>;
+    for (const unit of plan) phases[unit.phase].units++;
+
+    const units = await store.units();
+    const done = new Set<string>();
+    let lastUpdate: string | null = null;
+    for (const u of units) {
+      if (!phaseOf.has(u.id)) continue;
+      done.add(u.id);
+      phases[u.phase].done++;
+      phases[u.phase].rows += u.rows;
+      if (lastUpdate === null || u.createdAt > lastUpdate) lastUpdate = u.createdAt;
+    }
+
+    const { rows: runs } = await store.query(
+      `SELECT unit_id, job_id, host, outcome, reason, finished_at, (now() - started_at) > make_interval(secs => $1) AS expired FROM ${PG_SCHEMA}.unit_runs`,
+      [expireSeconds],
+    );
+    const hosts = new Map<string, HostStatus>();
+    const hostOf = (name: string) => hosts.get(name) ?? hosts.set(name, { host: name, done: 0, running: 0, failed: 0, lastUpdate: null }).get(name)!;
+    const failures: StudyStatus['failures'] = [];
+    // pg-boss is asked only about units whose worker is presumed dead (usually none).
+    let boss: Awaited<ReturnType<typeof startQueue>> | undefined;
+    try {
+      for (const run of runs) {
+        const id = String(run.unit_id);
+        const phase = phaseOf.get(id);
+        if (!phase) continue;
+        const host = hostOf(String(run.host));
+        if (done.has(id)) {
+          if (run.outcome === 'done') {
+            host.done++;
+            const at = (run.finished_at as Date).toISOString();
+            if (host.lastUpdate === null || at > host.lastUpdate) host.lastUpdate = at;
+          }
+        } else if (run.outcome === 'failed') {
+          host.failed++;
+          phases[phase].failed++;
+          failures.push({ unit: id, host: host.host, reason: String(run.reason) });
+        } else if (run.outcome === 'stopped') {
+          // Handed back by a stopped worker: waiting in the queue again, so left.
+        } else if (!run.expired) {
+          host.running++;
+          phases[phase].running++;
+        } else {
+          // Its worker is presumed dead: pg-boss retries the job, or failed it for good after its retries.
+          boss ??= await startQueue(url, { supervise: false });
+          const job = await boss.getJobById<{ unit: string }>(queueName(phase), String(run.job_id), { includeArchive: true });
+          if (job?.state === 'failed') {
+            host.failed++;
+            phases[phase].failed++;
+            failures.push({ unit: id, host: host.host, reason: `its worker died or timed out ${job.retryCount + 1} times (${JSON.stringify(job.output)})` });
+          }
+        }
+      }
+    } finally {
+      if (boss) await stopQueue(boss);
+    }
+
+    const sum = (key: keyof PhaseStatus) => PHASES.reduce((total, p) => total + phases[p][key], 0);
+    const total = sum('units');
+    const counts = { total, done: sum('done'), running: sum('running'), failed: sum('failed'), left: 0 };
+    counts.left = total - counts.done - counts.running - counts.failed;
+    const unfinished = counts.left + counts.running;
+    return {
+      store: store.location,
+      state: counts.running > 0 ? 'running' : unfinished === 0 ? 'complete' : 'stopped',
+      pid: null,
+      phases,
+      units: counts,
+      rows: sum('rows'),
+      lastUpdate,
+      etaMs: counts.running > 0 ? await etaMs(store, unfinished) : null,
+      hosts: [...hosts.values()].sort((a, b) => a.host.localeCompare(b.host)),
+      failures,
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+/** Units left divided by the pace of the units finished so far (from the first start to now). */
+async function etaMs(store: PostgresStore, unfinished: number): Promise<number | null> {
+  const { rows } = await store.query(
+    `SELECT COUNT(*) AS n, EXTRACT(EPOCH FROM now() - MIN(started_at)) * 1000 AS span FROM ${PG_SCHEMA}.unit_runs WHERE outcome = 'done'`,
+  );
+  const finished = Number(rows[0]!.n);
+  return finished > 0 ? (Number(rows[0]!.span) / finished) * unfinished : null;
+}

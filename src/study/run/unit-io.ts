@@ -1,0 +1,55 @@
+import type { StudyConfig } from '../config/config-schema.js';
+import type { Unit } from '../plan/plan.js';
+import type { ItemRow, ModelRow, UnitRow } from '../../records/records.js';
+import { eligibleItems } from '../plan/sampling.js';
+import type { StudyStore, UnitRows } from '../store/study-store.js';
+import type { UnitOutput, UnitTask } from './tasks.js';
+import { transferInputs } from './transfer-units.js';
+import { TOOL_VERSION } from '../../records/version.js';
+
+/**
+ * A unit's way into and out of the store, the same for `study run` and for the queue's workers: what it
+ * reads before it runs (its task), and its rows stamped with their provenance for the commit.
+ */
+
+/** Per model name, the items its clean pass classified correctly. */
+export async function correctItems(store: StudyStore, models: readonly Pick<ModelRow, 'name' | 'sha256'>[]): Promise<Map<string, Set<string>>> {
+  const nameOf = new Map(models.map((m) => [m.sha256, m.name]));
+  const correct = new Map(models.map((m) => [m.name, new Set<string>()]));
+  for (const row of await store.cleanRows()) if (row.correct) correct.get(nameOf.get(row.modelSha256)!)?.add(row.itemId);
+  return correct;
+}
+
+/**
+ * Everything a unit needs from the store. Attack and CLEVER units are cut from the clean pass
+ * (`correct`, complete by the time they run); transfer units read the attack rows they transfer.
+ */
+export async function buildTask(
+  store: StudyStore,
+  config: StudyConfig,
+  unit: Unit,
+  items: readonly ItemRow[],
+  models: ReadonlyMap<string, Pick<ModelRow, 'sha256' | 'inputShape'>>,
+  correct: ReadonlyMap<string, ReadonlySet<string>> | undefined,
+): Promise<UnitTask> {
+  const shard = items.slice(unit.start, unit.end);
+  switch (unit.phase) {
+    case 'clean':
+      return { unit, items: shard };
+    case 'attack':
+    case 'clever': {
+      if (!correct) throw new Error(`${unit.id}: the clean pass's results are needed first`);
+      const eligible = eligibleItems(config.dataset.sampling, unit.model, correct);
+      return { unit, items: shard.filter((i) => eligible.has(i.itemId)) };
+    }
+    case 'transfer':
+      return { unit, items: shard, transfer: await transferInputs(store, unit, shard, models) };
+  }
+}
+
+/** The done-marker and the rows of a computed unit, stamped with this tool version and the time. */
+export function stampOutput(unit: Unit, output: UnitOutput): { marker: UnitRow; rows: UnitRows } {
+  const stamp = { toolVersion: TOOL_VERSION, createdAt: new Date().toISOString() };
+  const marker: UnitRow = { id: unit.id, phase: unit.phase, model: unit.model, method: unit.method, settings: unit.settings, shard: unit.shard, rows: output.rows.length, timeMs: output.timeMs, ...stamp };
+  return { marker, rows: { phase: output.phase, rows: output.rows.map((r) => ({ ...r, ...stamp })) } as UnitRows };
+}
