@@ -180,6 +180,10 @@ const CASES: RuleCase[] = [
     build: (c) => c.b.op('Mul', [c.x, c.b.op('Gather', [c.p['w']!, c.b.constInt64('idx', [1, 1, 5, 0], [2, 2])])]),
   },
   {
+    name: 'GatherElements with repeated and negative indices', input: [2, 3, 4], fixedBatch: true,
+    build: (c) => c.b.op('GatherElements', [c.x, c.b.constInt64('idx', [0, 2, 2, -1, 1, 1, 3, 3, 0, -4, 1, 2], [2, 2, 3])], { axis: 2 }),
+  },
+  {
     name: 'ReduceMean keepdims=0', input: [2, 3, 4],
     build: (c) => c.b.op('ReduceMean', [c.x], { axes: [1], keepdims: 0 }),
   },

@@ -119,6 +119,17 @@ const gather = (ctx: VjpContext) => {
   return [e.transpose(scattered, back), undefined];
 };
 
+/** GatherElements' adjoint scatter-adds dy at the same indices (negative ones wrapped) into zeros shaped like the data. */
+const gatherElements = (ctx: VjpContext) => {
+  const { node, e } = ctx;
+  const [data, indices] = node.inputs as [string, string];
+  const axis = axisOf(intAttr(node, 'axis', 0), rankOf(ctx, data));
+  const idx = e.op('Cast', [indices], { to: DataType.INT64 });
+  const size = e.op('Gather', [e.shape(data), e.ints([axis])]);
+  const wrapped = e.op('Where', [e.op('Less', [idx, e.ints([0])]), e.add(idx, size), idx]);
+  return [e.op('ScatterElements', [e.zerosLike(data), wrapped, dyOf(ctx)], { axis, reduction: 'add' }), undefined];
+};
+
 /** Inference-mode Dropout is the identity; training mode would need the mask and is refused. */
 const dropout = (ctx: VjpContext) => {
   const training = ctx.node.inputs[2];
@@ -176,4 +187,5 @@ export const layoutRules: RuleTable = {
   Pad: pad,
   Slice: slice,
   Gather: gather,
+  GatherElements: gatherElements,
 };
