@@ -130,10 +130,15 @@ const gatherElements = (ctx: VjpContext) => {
   return [e.op('ScatterElements', [e.zerosLike(data), wrapped, dyOf(ctx)], { axis, reduction: 'add' }), undefined];
 };
 
-/** Inference-mode Dropout is the identity; training mode would need the mask and is refused. */
+/**
+ * Inference-mode Dropout is the identity, and so is training mode with a constant ratio of 0 (torchvision's
+ * Swin calls F.dropout(attn, p=0.0) with training left at True); other training-mode Dropout is refused.
+ */
 const dropout = (ctx: VjpContext) => {
-  const training = ctx.node.inputs[2];
-  if (training && (ctx.constInts(training)?.[0] ?? 1) !== 0) unsupported(ctx, 'training-mode Dropout is not supported');
+  const [, ratio, training] = ctx.node.inputs;
+  const trains = training ? (ctx.constInts(training)?.[0] ?? 1) !== 0 : false;
+  const dropsNothing = ratio ? ctx.constInts(ratio)?.[0] === 0 : false;
+  if (trains && !dropsNothing) unsupported(ctx, 'training-mode Dropout is not supported');
   return passThrough(ctx);
 };
 
