@@ -1,11 +1,11 @@
 import { DataType, type Node, type Tensor } from '../onnx/ir.js';
 import { tensorValues } from '../onnx/tensor.js';
-import { UserError } from '../core/errors.js';
 import type { Emitter } from './emitter.js';
 import type { VjpContext } from './rules/rule-context.js';
 import { RULES } from './rules/index.js';
 import { ANY_FLOAT_TYPE, NON_DIFFERENTIABLE } from './rules/non-differentiable.js';
 import type { TensorInfo } from './shapes.js';
+import { NodeError } from './node-error.js';
 
 export interface BackwardInput {
   e: Emitter;
@@ -76,11 +76,11 @@ export function emitBackward(p: BackwardInput): Map<string, string> {
     const wants = node.inputs.map(flows);
     const wide = node.inputs.find((t, i) => wants[i] && infos.get(t)?.elemType !== DataType.FLOAT);
     if (wide !== undefined && !ANY_FLOAT_TYPE.has(node.opType)) {
-      throw new UserError(`node '${node.name}' (${node.opType}) takes '${wide}' as ${DataType[infos.get(wide)!.elemType]}; gradients flow through float32 tensors only (other float types only through Cast and reshaping ops)`);
+      throw new NodeError(node, ` takes '${wide}' as ${DataType[infos.get(wide)!.elemType]}; gradients flow through float32 tensors only (other float types only through Cast and reshaping ops)`);
     }
     const rule = node.domain === '' || node.domain === 'ai.onnx' ? RULES[node.opType] : undefined;
     if (!rule) {
-      throw new UserError(`node '${node.name}' (${node.opType}) lies between the differentiated tensors and the loss, but robustscope has no gradient rule for ${node.opType}`);
+      throw new NodeError(node, ` lies between the differentiated tensors and the loss, but robustscope has no gradient rule for ${node.opType}`);
     }
     const ctx: VjpContext = {
       e, node, dy,
@@ -92,7 +92,7 @@ export function emitBackward(p: BackwardInput): Map<string, string> {
     wants.forEach((w, i) => {
       if (!w) return;
       const g = grads[i];
-      if (!g) throw new UserError(`node '${node.name}' (${node.opType}) has no gradient for its input ${i} ('${node.inputs[i]}')`);
+      if (!g) throw new NodeError(node, ` has no gradient for its input ${i} ('${node.inputs[i]}')`);
       add(node.inputs[i]!, g);
     });
   }

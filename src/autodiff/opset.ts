@@ -2,6 +2,7 @@ import { BUILDER_OPSET, GraphBuilder, type AttrInput } from '../onnx/builder.js'
 import { onnxOpset, type Model, type Node } from '../onnx/ir.js';
 import { UserError } from '../core/errors.js';
 import { intAttr, intsAttr } from './attrs.js';
+import { NodeError } from './node-error.js';
 
 /**
  * Backward graphs need opset 16+ ops (ScatterElements/ScatterND with reduction='add'), so the compiler lifts
@@ -32,7 +33,7 @@ interface Upgrade {
 }
 
 function fail(node: Node, why: string): never {
-  throw new UserError(`node '${node.name}' (${node.opType}): ${why}`);
+  throw new NodeError(node, `: ${why}`);
 }
 
 /** Re-emits a node with some attributes turned into constant inputs (empty name: input left out). */

@@ -1,6 +1,6 @@
 import { DataType, type Graph, type Model, type Node, type Tensor } from '../onnx/ir.js';
-import { UserError } from '../core/errors.js';
 import { exampleShapeOf, singleInput, type ProbedValue, type ShapeProbe } from './shapes.js';
+import { NodeError } from './node-error.js';
 
 /**
  * Load-time simplification before differentiation. Exporters compute reshape targets, slice bounds, pads and
@@ -95,7 +95,7 @@ async function probeValues(model: Model, probe: ShapeProbe, names: string[], exa
 /** Replaces an `If` node by the nodes of the branch `taken`, whose outputs become the node's outputs. */
 function inlineBranch(g: Graph, node: Node, taken: boolean): void {
   const branch = node.attrs[taken ? 'then_branch' : 'else_branch'];
-  if (branch?.type !== 'graph') throw new UserError(`node '${node.name}' (If) has no ${taken ? 'then' : 'else'}_branch graph`);
+  if (branch?.type !== 'graph') throw new NodeError(node, ` has no ${taken ? 'then' : 'else'}_branch graph`);
   const at = g.nodes.indexOf(node);
   const outputs = branch.value.outputs.map((o, k): Node => ({
     name: `${node.name || 'If'}_branch_out_${k}`, opType: 'Identity', domain: '', inputs: [o.name], outputs: [node.outputs[k]!], attrs: {},
@@ -116,10 +116,6 @@ function removeDeadNodes(g: Graph): void {
     readsOf(n).forEach((t) => read.add(t));
   }
   g.nodes = kept.reverse();
-}
-
-function describe(n: Node): string {
-  return `node '${n.name}' (${n.opType})`;
 }
 
 /**
@@ -143,11 +139,11 @@ export async function simplifyForGradients(model: Model, probe: ShapeProbe, exam
     for (const o of g.outputs) if (free.has(o.name) && producers.has(o.name)) frontier.add(o.name);
     const branching = g.nodes.filter((n) => n.opType === 'If' && !n.outputs.some((o) => free.has(o)));
     for (const n of branching) {
-      if (!free.has(n.inputs[0] ?? '')) throw new UserError(`${describe(n)} branches on the input's data; gradients need control flow that depends only on shapes and constants`);
+      if (!free.has(n.inputs[0] ?? '')) throw new NodeError(n, ` branches on the input's data; gradients need control flow that depends only on shapes and constants`);
       frontier.add(n.inputs[0]!);
     }
     const blocked = g.nodes.find((n) => CONTROL_FLOW.has(n.opType) && n.opType !== 'If' && !n.outputs.some((o) => free.has(o)));
-    if (blocked) throw new UserError(`${describe(blocked)} is a loop over the input's data; gradients need control flow that depends only on shapes and constants`);
+    if (blocked) throw new NodeError(blocked, ` is a loop over the input's data; gradients need control flow that depends only on shapes and constants`);
     if (frontier.size === 0) return { folded, inlined };
 
     const probes = await probeValues(model, probe, [...frontier], example);
@@ -158,7 +154,7 @@ export async function simplifyForGradients(model: Model, probe: ShapeProbe, exam
 
     for (const n of branching) {
       const cond = constant(n.inputs[0]!);
-      if (!cond) throw new UserError(`${describe(n)} branches on a condition that changes with the batch size; gradients need it fixed`);
+      if (!cond) throw new NodeError(n, ` branches on a condition that changes with the batch size; gradients need it fixed`);
       inlineBranch(g, n, Boolean((cond.data as ArrayLike<unknown>)[0]));
       inlined++;
     }
