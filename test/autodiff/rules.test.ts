@@ -197,6 +197,10 @@ const CASES: RuleCase[] = [
   },
   { name: 'Cast to the same float type', input: [2, 3], build: (c) => c.b.op('Cast', [c.b.op('Tanh', [c.x])], { to: c.dtype }) },
   {
+    name: 'Dropout in training mode with ratio 0 (torchvision Swin)', input: [2, 3],
+    build: (c) => c.b.op('Dropout', [c.b.op('Tanh', [c.x]), c.floats([], [0]), c.b.initializer({ name: 'training', dataType: DataType.BOOL, dims: [], data: Uint8Array.of(1) })]),
+  },
+  {
     name: 'Dropout and Identity (inference)', input: [2, 3], params: { w: { dims: [3] } },
     build: (c) => c.b.op('Mul', [c.b.op('Identity', [c.b.op('Dropout', [c.x])]), c.p['w']!]),
   },
