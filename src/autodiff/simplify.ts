@@ -12,8 +12,9 @@ import { NodeError } from './node-error.js';
  * reshape target built from the batch size keeps computing it), and an `If` whose condition is such a
  * constant is replaced by the branch it takes. Control flow on the input's data is refused, naming the node.
  *
- * Why not ONNX Runtime's own constant folding: it folds a Shape only when the whole shape is static, so
- * with a symbolic batch axis `Gather(Shape(x), 1)` stays, and it never inlines an `If`.
+ * Why not ONNX Runtime's own constant folding (basic level, written out with optimizedModelFilePath),
+ * measured on the conformance exports: it keeps both `If` nodes of the LRN net, and 4 of the 6 Slices of
+ * the opset-14 ViT keep computed starts, where this pass leaves no `If` and constant starts on all 6.
  */
 
 /** Batch sizes at which data-free values are compared; a value equal at all of them does not depend on the batch. */
