@@ -16,7 +16,7 @@ import type { GradientSide } from './ours/gradient.js';
 import { GRADIENT_CACHE, readReference, type Agreement, type ExportMeta } from './ours/reference.js';
 
 /** Models in the order they are run; shapes and batch sizes live in bench/torch/gradient.py. */
-export const GRADIENT_MODELS = ['resnet50', 'mobilenet-v1', 'resnet20'] as const;
+export const GRADIENT_MODELS = ['resnet50', 'mobilenet-v1', 'resnet20', 'vit-b-16', 'convnext-t'] as const;
 
 /**
  * Threads per side: the shared policy's, then 1 as a control. On a machine others keep busy, 2 threads
@@ -76,12 +76,14 @@ function printTable(results: GradientResult[]): void {
 }
 
 /** Runs the gradient benchmark, prints a table and writes bench/results/gradient.json. */
-export async function runGradient(opts: { seconds?: number } = {}): Promise<GradientResult[]> {
+export async function runGradient(opts: { seconds?: number; models?: string[] } = {}): Promise<GradientResult[]> {
   const seconds = opts.seconds ?? DEFAULT_SECONDS;
+  const unknown = (opts.models ?? []).filter((m) => !(GRADIENT_MODELS as readonly string[]).includes(m));
+  if (unknown.length > 0) throw new Error(`unknown gradient model(s) ${unknown.join(', ')}; known: ${GRADIENT_MODELS.join(', ')}`);
   const loadBefore = loadavg();
   const results: GradientResult[] = [];
   let torchVersion = '';
-  for (const name of GRADIENT_MODELS) {
+  for (const name of GRADIENT_MODELS.filter((m) => !opts.models || opts.models.includes(m))) {
     const meta = exportGradientModel(name);
     torchVersion = meta.torch;
     for (const threads of THREAD_COUNTS) {

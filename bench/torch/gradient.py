@@ -28,7 +28,7 @@ from timing import THREADS, peak_rss_mb, set_threads, time_calls
 from zoo_models import INPUT_SHAPES, OPSET, SEED, build, export_onnx
 
 # name -> batch size the benchmark times (the attack benchmark attacks the same batches)
-BATCHES = {'resnet50': 4, 'mobilenet-v1': 8, 'resnet20': 64}
+BATCHES = {'resnet50': 4, 'mobilenet-v1': 8, 'resnet20': 64, 'vit-b-16': 4, 'convnext-t': 4}
 
 
 def reference_batch(name, num_classes):

@@ -1,13 +1,14 @@
 """Models of the gradient and attack benchmarks, and their export to ONNX.
 
 ResNet-50 and ResNet-20 come from models.py (the forward benchmark's definitions and seed); MobileNet-v1 is
-defined here. Weights are a seeded random init, deterministic on CPU, so `build(name)` gives the same model
+defined here; ViT-B/16 and ConvNeXt-T are torchvision's. Weights are a seeded random init, deterministic on CPU, so `build(name)` gives the same model
 in every process and the Node side can run the very graph PyTorch exported.
 """
 import os
 
 import torch
 import torch.nn as nn
+import torchvision
 
 import models
 
@@ -19,7 +20,12 @@ INPUT_SHAPES = {
     'resnet50': (3, 224, 224),
     'mobilenet-v1': (3, 224, 224),
     'resnet20': (3, 32, 32),
+    'vit-b-16': (3, 224, 224),
+    'convnext-t': (3, 224, 224),
 }
+
+# Transformers and ConvNeXts at full size: torchvision's definitions, seeded random weights.
+TORCHVISION = {'vit-b-16': 'vit_b_16', 'convnext-t': 'convnext_tiny'}
 
 
 def separable(cin, cout, stride):
@@ -68,6 +74,9 @@ def build(name):
     if name == 'mobilenet-v1':
         torch.manual_seed(SEED)
         return MobileNetV1().eval()
+    if name in TORCHVISION:
+        torch.manual_seed(SEED)
+        return getattr(torchvision.models, TORCHVISION[name])().eval()
     raise SystemExit(f'unknown model {name!r}; known: {", ".join(INPUT_SHAPES)}')
 
 

@@ -1,10 +1,11 @@
 import { DataType, type Node, type Tensor } from '../onnx/ir.js';
 import { tensorValues } from '../onnx/tensor.js';
-import { UserError } from '../core/errors.js';
 import type { Emitter } from './emitter.js';
 import type { VjpContext } from './rules/rule-context.js';
 import { RULES } from './rules/index.js';
+import { ANY_FLOAT_TYPE, NON_DIFFERENTIABLE } from './rules/non-differentiable.js';
 import type { TensorInfo } from './shapes.js';
+import { NodeError } from './node-error.js';
 
 export interface BackwardInput {
   e: Emitter;
@@ -17,6 +18,9 @@ export interface BackwardInput {
   /** Tensors to differentiate with respect to. */
   targets: readonly string[];
 }
+
+/** Element types a gradient can have. */
+const FLOAT_TYPES: ReadonlySet<DataType> = new Set([DataType.FLOAT, DataType.DOUBLE, DataType.FLOAT16, DataType.BFLOAT16]);
 
 /** Compile-time constants of a graph: initializers and Constant node outputs. */
 export function constantsOf(nodes: readonly Node[], initializers: readonly Tensor[]): Map<string, Tensor> {
@@ -35,8 +39,8 @@ export function constantsOf(nodes: readonly Node[], initializers: readonly Tenso
 /**
  * Reverse-mode pass: walks the forward nodes backwards and emits each one's VJP rule, summing gradients of
  * tensors used more than once. Only nodes between a target and the loss are differentiated: a tensor
- * carries gradient when it is float32 and computed from a target (integer paths such as Shape or ArgMax
- * end it) and the loss depends on it. Returns the gradient tensor of each target.
+ * carries gradient when it is a float computed from a target through differentiable ops (integer paths and
+ * the ops of non-differentiable.ts end it) and the loss depends on it. Returns the gradient tensor of each target.
  */
 export function emitBackward(p: BackwardInput): Map<string, string> {
   const { e, nodes, infos } = p;
@@ -46,22 +50,13 @@ export function emitBackward(p: BackwardInput): Map<string, string> {
     return i;
   };
   const active = new Set(p.targets);
-  // Other float types computed from differentiated tensors would silently cut the gradient if the loss used them.
-  const otherFloat = new Map<string, Node>();
   for (const n of nodes) {
-    if (!n.inputs.some((i) => active.has(i))) continue;
-    for (const o of n.outputs) {
-      const type = infos.get(o)?.elemType;
-      if (type === DataType.FLOAT) active.add(o);
-      else if (type === DataType.DOUBLE || type === DataType.FLOAT16 || type === DataType.BFLOAT16) otherFloat.set(o, n);
-    }
+    if (NON_DIFFERENTIABLE.has(n.opType) || !n.inputs.some((i) => active.has(i))) continue;
+    for (const o of n.outputs) if (FLOAT_TYPES.has(infos.get(o)?.elemType ?? DataType.UNDEFINED)) active.add(o);
   }
   const needed = new Set([p.loss]);
   for (const n of [...nodes].reverse()) {
     if (n.outputs.some((o) => needed.has(o))) n.inputs.forEach((i) => { if (i) needed.add(i); });
-  }
-  for (const [t, n] of otherFloat) {
-    if (needed.has(t)) throw new UserError(`node '${n.name}' (${n.opType}) computes '${t}' as ${DataType[infos.get(t)!.elemType]}; gradients flow through float32 tensors only`);
   }
   const flows = (t: string) => t !== '' && active.has(t) && needed.has(t);
 
@@ -79,9 +74,13 @@ export function emitBackward(p: BackwardInput): Map<string, string> {
     const dy = node.outputs.map((o) => (flows(o) ? total(o) : undefined));
     if (dy.every((g) => g === undefined)) continue;
     const wants = node.inputs.map(flows);
+    const wide = node.inputs.find((t, i) => wants[i] && infos.get(t)?.elemType !== DataType.FLOAT);
+    if (wide !== undefined && !ANY_FLOAT_TYPE.has(node.opType)) {
+      throw new NodeError(node, ` takes '${wide}' as ${DataType[infos.get(wide)!.elemType]}; gradients flow through float32 tensors only (other float types only through Cast and reshaping ops)`);
+    }
     const rule = node.domain === '' || node.domain === 'ai.onnx' ? RULES[node.opType] : undefined;
     if (!rule) {
-      throw new UserError(`node '${node.name}' (${node.opType}) lies between the differentiated tensors and the loss, but robustscope has no gradient rule for ${node.opType}`);
+      throw new NodeError(node, ` lies between the differentiated tensors and the loss, but robustscope has no gradient rule for ${node.opType}`);
     }
     const ctx: VjpContext = {
       e, node, dy,
@@ -93,7 +92,7 @@ export function emitBackward(p: BackwardInput): Map<string, string> {
     wants.forEach((w, i) => {
       if (!w) return;
       const g = grads[i];
-      if (!g) throw new UserError(`node '${node.name}' (${node.opType}) has no gradient for its input ${i} ('${node.inputs[i]}')`);
+      if (!g) throw new NodeError(node, ` has no gradient for its input ${i} ('${node.inputs[i]}')`);
       add(node.inputs[i]!, g);
     });
   }

@@ -6,6 +6,7 @@ import { Emitter } from './emitter.js';
 import { appendLossHead, type BatchAxis, type LossHead, type LossParam } from './loss-heads.js';
 import { upgradeOpset } from './opset.js';
 import { inferShapes, singleInput, type ShapeProbe } from './shapes.js';
+import { simplifyForGradients } from './simplify.js';
 
 /** What to differentiate the loss with respect to. */
 export interface Wrt {
@@ -70,12 +71,14 @@ function editableCopy(m: Model): Model {
 
 /**
  * Compiles `model` plus a loss head into one graph returning logits, loss and gradients (see DESIGN.md,
- * decision 2). The forward part is the model itself, lifted to opset 17 (see opset.ts); the backward part
+ * decision 2). The forward part is the model itself, simplified (simplify.ts: shape computations folded,
+ * `If` on shapes inlined) and lifted to opset 17 (see opset.ts); the backward part
  * reuses its saved activations. Static shapes come from probe runs of the model in ONNX Runtime (shapes.ts).
  */
 export async function gradientGraph(source: Model, options: GradientOptions): Promise<GradientGraph> {
   const wrt = options.wrt ?? { input: true };
   const model = editableCopy(source);
+  await simplifyForGradients(model, options.probe, options.exampleShape, new Set(wrt.initializers ?? []));
   upgradeOpset(model);
   // ORT needs IR 8 for opset 17; initializers also listed as inputs (IR < 4) would be overridable at run
   // time, which stops ORT from constant-folding them.

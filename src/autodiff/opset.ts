@@ -2,6 +2,7 @@ import { BUILDER_OPSET, GraphBuilder, type AttrInput } from '../onnx/builder.js'
 import { onnxOpset, type Model, type Node } from '../onnx/ir.js';
 import { UserError } from '../core/errors.js';
 import { intAttr, intsAttr } from './attrs.js';
+import { NodeError } from './node-error.js';
 
 /**
  * Backward graphs need opset 16+ ops (ScatterElements/ScatterND with reduction='add'), so the compiler lifts
@@ -20,6 +21,9 @@ const STABLE = new Set([
   'Neg', 'NonZero', 'Not', 'OneHot', 'Or', 'Pow', 'PRelu', 'Range', 'Reciprocal', 'ReduceL2', 'ReduceLogSumExp',
   'ReduceMax', 'ReduceMean', 'ReduceMin', 'ReduceProd', 'Relu', 'Reshape', 'Round', 'Selu', 'Shape', 'Sigmoid',
   'Sign', 'Sin', 'Size', 'Softplus', 'Softsign', 'Sqrt', 'Sub', 'Sum', 'Tanh', 'Tile', 'Transpose', 'Where',
+  // Unchanged since they were introduced (opset 11 added DepthToSpace's CRD mode, keeping DCR the default).
+  'Celu', 'DepthToSpace', 'Einsum', 'EyeLike', 'GreaterOrEqual', 'HardSwish', 'IsInf', 'IsNaN', 'LessOrEqual',
+  'ReduceL1', 'ReduceSumSquare', 'SpaceToDepth', 'Xor',
 ]);
 
 interface Upgrade {
@@ -29,7 +33,7 @@ interface Upgrade {
 }
 
 function fail(node: Node, why: string): never {
-  throw new UserError(`node '${node.name}' (${node.opType}): ${why}`);
+  throw new NodeError(node, `: ${why}`);
 }
 
 /** Re-emits a node with some attributes turned into constant inputs (empty name: input left out). */
@@ -73,6 +77,16 @@ const coercedSoftmax: Upgrade = {
   },
 };
 
+/** Resize took its opset-13 form at 11, except one coordinate mode that opset 13 dropped. */
+const resize11: Upgrade = {
+  since: 13,
+  rewrite: (node, b) => {
+    if (node.inputs.length < 3) fail(node, 'the opset-10 form of Resize is not supported for gradients (re-export at opset 11 or later)');
+    if (node.attrs['coordinate_transformation_mode']?.value === 'tf_half_pixel_for_nn') fail(node, "coordinate_transformation_mode 'tf_half_pixel_for_nn' was removed in opset 13");
+    emit(b, node, [...node.inputs], []);
+  },
+};
+
 const UPGRADES: Record<string, Upgrade> = {
   Squeeze: axesToInput,
   Unsqueeze: axesToInput,
@@ -80,6 +94,7 @@ const UPGRADES: Record<string, Upgrade> = {
   Softmax: coercedSoftmax,
   LogSoftmax: coercedSoftmax,
   Hardmax: coercedSoftmax,
+  Resize: resize11,
   Split: { since: 13, rewrite: (node, b) => emit(b, node, [node.inputs[0]!, intsInput(b, node, 'split')], ['split']) },
   Slice: {
     since: 10,
@@ -106,6 +121,9 @@ const UPGRADES: Record<string, Upgrade> = {
     },
   },
 };
+
+/** Every op the lift knows (kept as it is or rewritten); a test checks each has a VJP rule or passes no gradient. */
+export const LIFTABLE_OPS: readonly string[] = [...STABLE, ...Object.keys(UPGRADES)];
 
 /** Lifts a model of opset 7..16 to opset 17 in place (see above); returns the opset the model now imports. */
 export function upgradeOpset(model: Model): number {

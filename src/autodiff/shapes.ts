@@ -5,14 +5,17 @@ import { UserError } from '../core/errors.js';
 export interface ProbedValue {
   dims: number[];
   elemType: DataType;
+  /** The values, for the tensors a probe was asked to read. */
+  data?: ArrayLike<number | bigint | boolean>;
 }
 
 /**
- * Runs a graph once on zeros of the given input shapes and returns every value's shape. The compiler
- * needs exact shapes but does not run graphs itself: the runtime passes its ONNX Runtime probe
+ * Runs a graph once on zeros of the given input shapes and returns every value's shape, or only the
+ * tensors in `read`, with their values. The compiler needs exact shapes (and shape-only values, see
+ * simplify.ts) but does not run graphs itself: the runtime passes its ONNX Runtime probe
  * (runtime/ort-shape-probe.ts), so autodiff stays below the runtime.
  */
-export type ShapeProbe = (model: Model, inputs: Record<string, number[]>, label: string) => Promise<Map<string, ProbedValue>>;
+export type ShapeProbe = (model: Model, inputs: Record<string, number[]>, label: string, read?: readonly string[]) => Promise<Map<string, ProbedValue>>;
 
 /** Static type and shape of one tensor of a forward graph. */
 export interface TensorInfo {
@@ -43,6 +46,14 @@ export function singleInput(model: Model): { name: string; shape: Dim[] } {
   return { name: input.name, shape: input.shape };
 }
 
+/** Shape of one example: the given one, else the input's declared dimensions after the batch axis. */
+export function exampleShapeOf(input: { name: string; shape: Dim[] }, exampleShape?: readonly number[]): number[] {
+  return exampleShape ? [...exampleShape] : input.shape.slice(1).map((d) => {
+    if (typeof d !== 'number') throw new UserError(`model input '${input.name}' has a symbolic dimension '${d ?? '?'}' after the batch axis; pass the example shape explicitly`);
+    return d;
+  });
+}
+
 /**
  * Static shapes of every tensor from ONNX Runtime probe runs (the runtime's ShapeProbe) at batch 1 and
  * batch 2, which tell the axes that grow with the batch. A model whose graph pins the batch size (it fails
@@ -50,10 +61,7 @@ export function singleInput(model: Model): { name: string; shape: Dim[] } {
  */
 export async function inferShapes(model: Model, probeShapes: ShapeProbe, exampleShape?: readonly number[]): Promise<ShapeInfo> {
   const input = singleInput(model);
-  const example = exampleShape ? [...exampleShape] : input.shape.slice(1).map((d) => {
-    if (typeof d !== 'number') throw new UserError(`model input '${input.name}' has a symbolic dimension '${d ?? '?'}' after the batch axis; pass the example shape explicitly`);
-    return d;
-  });
+  const example = exampleShapeOf(input, exampleShape);
   const declaredBatch = typeof input.shape[0] === 'number' ? input.shape[0] : undefined;
   // The probe declares a symbolic batch axis so that ORT accepts the batch-2 feed.
   const symbolic: Model = {

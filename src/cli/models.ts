@@ -23,7 +23,7 @@ export function registerModels(program: Command): void {
   const models = program.command('models').description('inspect, run and evaluate classifiers');
 
   models.command('inspect')
-    .description('print inputs, outputs, preprocessing, op histogram, parameter count and FLOPs per image')
+    .description('print inputs, outputs, preprocessing, op histogram, parameter count, FLOPs per image and whether gradients compile')
     .argument('<model>', MODEL_NAMES)
     .option('--json', 'machine-readable output')
     .addOption(labelsFlag()).addOption(threadsFlag()).addOption(resizeFlag())
@@ -43,6 +43,7 @@ export function registerModels(program: Command): void {
           `parameters  ${s.parameters.toLocaleString('en-US')}`,
           `FLOPs/image ${s.flopsPerImage.toLocaleString('en-US')}`,
           `nodes       ${s.nodes}`,
+          `gradients   ${s.gradients.differentiable ? 'exact (the input-gradient graph compiles)' : `not available: ${s.gradients.reason}`}`,
           '',
           table(['op', 'count'], Object.entries(s.ops)),
         ].join('\n'));

@@ -1,6 +1,7 @@
 import { probeShapes } from '../runtime/ort-shape-probe.js';
 import { DataType, elementCount, onnxOpset, runtimeInputs, type Model } from '../onnx/ir.js';
 import type { OnnxClassifier } from '../runtime/onnx-classifier.js';
+import { checkDifferentiable, type Differentiability } from '../runtime/differentiability.js';
 
 export interface ModelSummary {
   name: string;
@@ -21,6 +22,8 @@ export interface ModelSummary {
   parameters: number;
   /** Floating-point operations per image, counting a multiply-add as 2 (Conv, ConvTranspose, Gemm, MatMul). */
   flopsPerImage: number;
+  /** Whether exact input gradients (every attack but transfer) compile, else which node blocks them. */
+  gradients: Differentiability;
 }
 
 /** Parameters: float elements of initializers and Constant nodes (ConstantOfShape-built weights too). */
@@ -81,5 +84,6 @@ export async function summarize(c: OnnxClassifier): Promise<ModelSummary> {
     nodes: raw.graph.nodes.length,
     parameters: countParameters(c.model, shapes),
     flopsPerImage: flopsOf(c.model, shapes),
+    gradients: await checkDifferentiable(c.model, c.inputShape),
   };
 }

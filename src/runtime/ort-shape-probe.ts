@@ -10,10 +10,11 @@ import type { ProbedValue, ShapeProbe } from '../autodiff/shapes.js';
  * Runtime with every intermediate exposed as an output (exact for any op ORT runs, no per-op shape rules
  * to keep in step with the spec). Inputs are zeros; `inputs` maps input name to its dims.
  */
-export const probeShapes: ShapeProbe = async (model: Model, inputs: Record<string, number[]>, label = 'model'): Promise<Map<string, ProbedValue>> => {
+export const probeShapes: ShapeProbe = async (model: Model, inputs: Record<string, number[]>, label = 'model', read?: readonly string[]): Promise<Map<string, ProbedValue>> => {
   const g = model.graph;
   const declared = new Set(g.outputs.map((o) => o.name));
-  const extra = g.nodes.flatMap((n) => n.outputs).filter((o) => o !== '' && !declared.has(o));
+  // Reading values exposes only those tensors; a shape probe exposes every one.
+  const extra = (read ?? g.nodes.flatMap((n) => n.outputs)).filter((o) => o !== '' && !declared.has(o));
   const probe: Model = {
     ...model,
     graph: { ...g, outputs: [...g.outputs, ...extra.map((name) => ({ name, elemType: DataType.UNDEFINED }))] },
@@ -34,6 +35,13 @@ export const probeShapes: ShapeProbe = async (model: Model, inputs: Record<strin
       throw new UserError(`${label}: shape inference run failed (${messageOf(err)})`);
     }
     const shapes = new Map<string, ProbedValue>();
+    if (read) {
+      for (const name of read) {
+        const t = out[name] as ort.Tensor | undefined;
+        if (t) shapes.set(name, { dims: [...t.dims], elemType: dataTypeOf(t.type), data: t.data as ProbedValue['data'] });
+      }
+      return shapes;
+    }
     for (const [name, t] of Object.entries(out)) shapes.set(name, { dims: [...(t as ort.Tensor).dims], elemType: dataTypeOf((t as ort.Tensor).type) });
     for (const inp of runtimeInputs(g)) shapes.set(inp.name, { dims: inputs[inp.name]!, elemType: inp.elemType });
     for (const t of g.initializers) shapes.set(t.name, { dims: t.dims, elemType: t.dataType });

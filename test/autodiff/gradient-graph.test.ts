@@ -71,9 +71,9 @@ function chain(build: (b: GraphBuilder, x: string) => string, opset?: number): M
 }
 
 test('an op without a rule on the differentiated path is an error naming the node and op', async () => {
-  const model = chain((b, x) => b.op('Erf', [x], {}, 'my_erf'));
+  const model = chain((b, x) => b.op('Atan', [x], {}, 'my_atan'));
   await assert.rejects(gradientGraph(model, { probe: probeShapes, lossHead: { kind: 'cross-entropy' } }),
-    (err: unknown) => err instanceof UserError && /node 'my_erf' \(Erf\)/.test(err.message) && /no gradient rule/.test(err.message));
+    (err: unknown) => err instanceof UserError && /node 'my_atan' \(Atan\)/.test(err.message) && /no gradient rule/.test(err.message));
 });
 
 test('ops off the differentiated path need no rule: integer shape paths and constants', async () => {
@@ -103,10 +103,19 @@ test('an op whose history is unknown blocks lifting an old model', async () => {
     (err: unknown) => err instanceof UserError && /\(Upsample\)/.test(err.message) && /opset 9/.test(err.message));
 });
 
-test('a float16 detour on the differentiated path is refused rather than cutting the gradient', async () => {
-  const model = chain((b, x) => b.op('Cast', [b.op('Cast', [x], { to: DataType.FLOAT16 }, 'to_half')], { to: DataType.FLOAT }));
+test('a float16 detour through Cast carries the gradient, cast back to float32', async () => {
+  const model = chain((b, x) => b.op('Mul', [b.op('Cast', [b.op('Cast', [x], { to: DataType.FLOAT16 })], { to: DataType.FLOAT }), x]));
+  const session = await GradientSession.create(model, { kind: 'logit-diff' });
+  // d(x_i·x_i)/dx_i = 2x_i, exact in float16 for these values.
+  const r = await session.run(Float32Array.of(1, 2, 3, 4), 1, { i: Int32Array.of(2), j: Int32Array.of(0) });
+  await session.dispose();
+  assert.deepEqual(Array.from(r.grad), [-2, 0, 6, 0]);
+});
+
+test('arithmetic on float16 on the differentiated path is refused rather than mixing types', async () => {
+  const model = chain((b, x) => b.op('Cast', [b.op('Tanh', [b.op('Cast', [x], { to: DataType.FLOAT16 })], {}, 'half_tanh')], { to: DataType.FLOAT }));
   await assert.rejects(gradientGraph(model, { probe: probeShapes, lossHead: { kind: 'cross-entropy' } }),
-    (err: unknown) => err instanceof UserError && /node 'to_half' \(Cast\)/.test(err.message) && /FLOAT16/.test(err.message));
+    (err: unknown) => err instanceof UserError && /node 'half_tanh' \(Tanh\)/.test(err.message) && /FLOAT16/.test(err.message));
 });
 
 test('wrt must name float initializers', async () => {

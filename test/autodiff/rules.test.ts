@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { float } from '../../src/onnx/builder.js';
+import { DataType } from '../../src/onnx/ir.js';
 import { checkCase, type RuleCase } from './fd-check.js';
 
 /**
@@ -179,6 +180,10 @@ const CASES: RuleCase[] = [
     build: (c) => c.b.op('Mul', [c.x, c.b.op('Gather', [c.p['w']!, c.b.constInt64('idx', [1, 1, 5, 0], [2, 2])])]),
   },
   {
+    name: 'GatherElements with repeated and negative indices', input: [2, 3, 4], fixedBatch: true,
+    build: (c) => c.b.op('GatherElements', [c.x, c.b.constInt64('idx', [0, 2, 2, -1, 1, 1, 3, 3, 0, -4, 1, 2], [2, 2, 3])], { axis: 2 }),
+  },
+  {
     name: 'ReduceMean keepdims=0', input: [2, 3, 4],
     build: (c) => c.b.op('ReduceMean', [c.x], { axes: [1], keepdims: 0 }),
   },
@@ -192,8 +197,134 @@ const CASES: RuleCase[] = [
   },
   { name: 'Cast to the same float type', input: [2, 3], build: (c) => c.b.op('Cast', [c.b.op('Tanh', [c.x])], { to: c.dtype }) },
   {
+    name: 'Dropout in training mode with ratio 0 (torchvision Swin)', input: [2, 3],
+    build: (c) => c.b.op('Dropout', [c.b.op('Tanh', [c.x]), c.floats([], [0]), c.b.initializer({ name: 'training', dataType: DataType.BOOL, dims: [], data: Uint8Array.of(1) })]),
+  },
+  {
     name: 'Dropout and Identity (inference)', input: [2, 3], params: { w: { dims: [3] } },
     build: (c) => c.b.op('Mul', [c.b.op('Identity', [c.b.op('Dropout', [c.x])]), c.p['w']!]),
+  },
+
+  // Normalisation of transformers and modern convnets
+  {
+    name: 'LayerNormalization last axis', input: [2, 3, 5], params: { scale: { dims: [5] }, bias: { dims: [5] } },
+    build: (c) => c.b.op('LayerNormalization', [c.x, c.p['scale']!, c.p['bias']!], { epsilon: float(1e-3) }),
+  },
+  {
+    name: 'LayerNormalization over two axes, no bias', input: [2, 3, 4], params: { scale: { dims: [3, 4] } },
+    build: (c) => c.b.op('LayerNormalization', [c.x, c.p['scale']!], { axis: 1 }),
+  },
+  {
+    name: 'InstanceNormalization', input: [2, 3, 4, 3], params: { scale: { dims: [3] }, bias: { dims: [3] } },
+    build: (c) => c.b.op('InstanceNormalization', [c.x, c.p['scale']!, c.p['bias']!], { epsilon: float(1e-3) }),
+  },
+  {
+    name: 'GroupNormalization per-group affine (opset 18)', input: [2, 4, 3, 3], opset: 18, params: { scale: { dims: [2] }, bias: { dims: [2] } },
+    build: (c) => c.b.op('GroupNormalization', [c.x, c.p['scale']!, c.p['bias']!], { num_groups: 2, epsilon: float(1e-3) }),
+  },
+  // Opset 21 takes the statistics in float32 (stash_type) even in the float64 reference, hence a larger step.
+  {
+    name: 'GroupNormalization per-channel affine (opset 21)', input: [2, 6, 2, 3], opset: 21, step: 1e-3, params: { scale: { dims: [6] }, bias: { dims: [6] } },
+    build: (c) => c.b.op('GroupNormalization', [c.x, c.p['scale']!, c.p['bias']!], { num_groups: 3 }),
+  },
+
+  // Elementwise math
+  { name: 'Sqrt', input: [2, 3], build: (c) => c.b.op('Sqrt', [c.b.op('Add', [c.b.op('Mul', [c.x, c.x]), c.floats([], [1])])]) },
+  { name: 'Pow constant exponent', input: [2, 3], build: (c) => c.b.op('Pow', [c.x, c.floats([], [3])]) },
+  { name: 'Pow integer exponent', input: [2, 3], build: (c) => c.b.op('Pow', [c.x, c.b.constInt64('two', [2], [])]) },
+  {
+    name: 'Pow tensor exponent', input: [2, 3], params: { w: { dims: [3] } },
+    build: (c) => c.b.op('Pow', [c.b.op('Add', [c.b.op('Mul', [c.x, c.x]), c.floats([], [0.5])]), c.p['w']!]),
+  },
+  { name: 'Reciprocal', input: [2, 3], inputOffset: 3, build: (c) => c.b.op('Reciprocal', [c.x]) },
+  { name: 'Exp', input: [2, 3], build: (c) => c.b.op('Exp', [c.x]) },
+  { name: 'Log', input: [2, 3], build: (c) => c.b.op('Log', [c.b.op('Add', [c.b.op('Mul', [c.x, c.x]), c.floats([], [0.5])])]) },
+  { name: 'Abs', input: [2, 3], build: (c) => c.b.op('Abs', [c.x]) },
+  { name: 'Erf', input: [2, 3], build: (c) => c.b.op('Erf', [c.x]) },
+  { name: 'Sin and Cos', input: [2, 3], build: (c) => c.b.op('Sin', [c.b.op('Cos', [c.x])]) },
+  { name: 'Softsign', input: [2, 3], build: (c) => c.b.op('Softsign', [c.x]) },
+  {
+    name: 'Min and Max, variadic with broadcasting', input: [2, 3], params: { w: { dims: [3] } },
+    build: (c) => c.b.op('Add', [c.b.op('Max', [c.x, c.p['w']!, c.b.op('Mul', [c.x, c.floats([], [-0.5])])]), c.b.op('Min', [c.x, c.p['w']!])]),
+  },
+  { name: 'Mean, variadic', input: [2, 3], params: { w: { dims: [3] } }, build: (c) => c.b.op('Mean', [c.x, c.p['w']!, c.b.op('Mul', [c.x, c.x])]) },
+  {
+    name: 'Where on float data', input: [2, 3], params: { w: { dims: [3] } },
+    build: (c) => c.b.op('Where', [c.b.op('Greater', [c.x, c.floats([], [0])]), c.b.op('Mul', [c.x, c.x]), c.p['w']!]),
+  },
+
+  // Activations of modern architectures
+  { name: 'Gelu exact (opset 20)', input: [2, 3, 4], opset: 20, build: (c) => c.b.op('Gelu', [c.x]) },
+  { name: 'Gelu tanh (opset 20)', input: [2, 3, 4], opset: 20, build: (c) => c.b.op('Gelu', [c.x], { approximate: 'tanh' }) },
+  { name: 'Elu', input: [2, 3, 4], build: (c) => c.b.op('Elu', [c.x], { alpha: float(0.7) }) },
+  { name: 'Selu', input: [2, 3, 4], build: (c) => c.b.op('Selu', [c.x]) },
+  { name: 'Celu', input: [2, 3, 4], build: (c) => c.b.op('Celu', [c.x], { alpha: float(1.5) }) },
+  { name: 'Softplus', input: [2, 3, 4], build: (c) => c.b.op('Softplus', [c.x]) },
+  { name: 'Mish', input: [2, 3, 4], opset: 18, build: (c) => c.b.op('Mish', [c.x]) },
+
+  // Reductions
+  { name: 'ReduceMax keepdims=0', input: [2, 3, 4], build: (c) => c.b.op('ReduceMax', [c.x], { axes: [1], keepdims: 0 }) },
+  { name: 'ReduceMin axes input (opset 18)', input: [2, 3, 4], opset: 18, build: (c) => c.b.op('ReduceMin', [c.x, c.b.constInt64('axes', [-1])]) },
+  { name: 'ReduceL2', input: [2, 3, 4], build: (c) => c.b.op('ReduceL2', [c.x], { axes: [1, 2] }) },
+  { name: 'ReduceL1', input: [2, 3, 4], build: (c) => c.b.op('ReduceL1', [c.x], { axes: [2], keepdims: 0 }) },
+  { name: 'ReduceSumSquare', input: [2, 3, 4], build: (c) => c.b.op('ReduceSumSquare', [c.x], { axes: [1] }) },
+  { name: 'ReduceLogSumExp', input: [2, 3, 4], build: (c) => c.b.op('ReduceLogSumExp', [c.x], { axes: [-1], keepdims: 0 }) },
+  { name: 'ReduceProd', input: [2, 3, 4], build: (c) => c.b.op('ReduceProd', [c.x], { axes: [1] }) },
+
+  // Attention and contractions
+  {
+    name: 'MatMul of two activations, Softmax last axis (attention)', input: [2, 3, 4],
+    build: (c) => {
+      const scores = c.b.op('Softmax', [c.b.op('MatMul', [c.x, c.b.op('Transpose', [c.x], { perm: [0, 2, 1] })])], { axis: -1 });
+      return c.b.op('MatMul', [scores, c.b.op('Tanh', [c.x])]);
+    },
+  },
+  { name: 'Einsum batched product with a parameter', input: [2, 3, 4], params: { w: { dims: [4, 5] } }, build: (c) => c.b.op('Einsum', [c.x, c.p['w']!], { equation: 'bij,jk->bik' }) },
+  {
+    name: 'Einsum attention scores', input: [2, 2, 3, 4],
+    build: (c) => c.b.op('Einsum', [c.x, c.b.op('Tanh', [c.x])], { equation: 'bhqd, bhkd -> bhqk' }),
+  },
+  { name: 'Einsum implicit output, summed letter', input: [2, 3, 4], params: { w: { dims: [4] } }, build: (c) => c.b.op('Einsum', [c.x, c.p['w']!], { equation: 'bij,j' }) },
+  { name: 'Einsum ellipsis', input: [2, 3, 4], params: { w: { dims: [4, 2] } }, build: (c) => c.b.op('Einsum', [c.x, c.p['w']!], { equation: '...j,jk->...k' }) },
+
+  // Broadcasting, tiling and rearranging
+  { name: 'Expand', input: [2, 1, 3], build: (c) => c.b.op('Expand', [c.x, c.b.constInt64('shape', [4, 1])]) },
+  { name: 'Tile', input: [2, 3, 2], build: (c) => c.b.op('Tile', [c.x, c.b.constInt64('repeats', [1, 2, 3])]) },
+  { name: 'DepthToSpace DCR', input: [2, 8, 2, 3], build: (c) => c.b.op('DepthToSpace', [c.x], { blocksize: 2 }) },
+  { name: 'DepthToSpace CRD', input: [2, 8, 2, 3], build: (c) => c.b.op('DepthToSpace', [c.x], { blocksize: 2, mode: 'CRD' }) },
+  { name: 'SpaceToDepth', input: [2, 2, 4, 6], build: (c) => c.b.op('SpaceToDepth', [c.x], { blocksize: 2 }) },
+  {
+    name: 'Split into equal parts (opset 18 num_outputs)', input: [2, 6], opset: 18,
+    build: (c) => {
+      const [a, b] = c.b.node('Split', [c.x], { axis: 1, num_outputs: 2 }, { outputs: 2 }) as [string, string];
+      return c.b.op('Mul', [a, b]);
+    },
+  },
+  {
+    name: 'Cast through float64 and back', input: [2, 3],
+    build: (c) => c.b.op('Tanh', [c.b.op('Cast', [c.b.op('Cast', [c.x], { to: DataType.DOUBLE })], { to: c.dtype })]),
+  },
+
+  // Resize
+  {
+    name: 'Resize nearest, asymmetric floor', input: [1, 2, 3, 4],
+    build: (c) => c.b.op('Resize', [c.x, '', c.floats([4], [1, 1, 2, 1.5])], { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }),
+  },
+  {
+    name: 'Resize nearest, half_pixel round_prefer_floor', input: [1, 2, 3, 4], fixedBatch: true,
+    build: (c) => c.b.op('Resize', [c.x, '', '', c.b.constInt64('sizes', [1, 2, 7, 3])], { mode: 'nearest' }),
+  },
+  {
+    name: 'Resize linear, half_pixel', input: [2, 2, 3, 4],
+    build: (c) => c.b.op('Resize', [c.x, '', c.floats([4], [1, 1, 2, 2])], { mode: 'linear' }),
+  },
+  {
+    name: 'Resize linear, align_corners', input: [1, 2, 3, 4], fixedBatch: true,
+    build: (c) => c.b.op('Resize', [c.x, '', '', c.b.constInt64('sizes', [1, 2, 5, 7])], { mode: 'linear', coordinate_transformation_mode: 'align_corners' }),
+  },
+  {
+    name: 'Resize linear, pytorch_half_pixel downsampling', input: [1, 2, 6, 5], fixedBatch: true,
+    build: (c) => c.b.op('Resize', [c.x, '', '', c.b.constInt64('sizes', [1, 2, 3, 2])], { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel' }),
   },
 ];
 

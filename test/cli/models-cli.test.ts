@@ -100,3 +100,24 @@ test('a model with an operator ONNX Runtime does not implement is a one-line err
   writeFileSync(file, encodeModel(modelOf(b.graph)));
   assertOneLineError(cli(['models', 'inspect', file]), file, /FrobnicateImage/);
 });
+
+test('models inspect says whether gradients compile, and which node and op block them', async () => {
+  const { GraphBuilder, modelOf } = await import('../../src/onnx/builder.js');
+  const { encodeModel } = await import('../../src/onnx/codec.js');
+  const dir = mkdtempSync(join(tmpdir(), 'rs-cli-'));
+  const write = (name: string, op: string) => {
+    const b = new GraphBuilder();
+    const x = b.input('x', ['N', 3, 2, 2]);
+    b.output(b.op('Flatten', [b.op(op, [x], {}, `the_${op.toLowerCase()}`)]), ['N', 12]);
+    const file = join(dir, name);
+    writeFileSync(file, encodeModel(modelOf(b.graph)));
+    return file;
+  };
+  const blocked = JSON.parse(cli(['models', 'inspect', write('atan.onnx', 'Atan'), '--json']).stdout);
+  assert.equal(blocked.gradients.differentiable, false);
+  assert.equal(blocked.gradients.node, 'the_atan');
+  assert.equal(blocked.gradients.op, 'Atan');
+  const text = cli(['models', 'inspect', write('erf.onnx', 'Erf')]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^gradients\s+exact/m);
+});

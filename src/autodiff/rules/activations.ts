@@ -1,4 +1,4 @@
-import { axisOf, floatAttr, intAttr } from '../attrs.js';
+import { axisOf, floatAttr, intAttr, stringAttr } from '../attrs.js';
 import { dyOf, rankOf, sumToShape, type RuleTable, type VjpContext } from './rule-context.js';
 
 /**
@@ -11,6 +11,45 @@ const io = (ctx: VjpContext) => ({ x: ctx.node.inputs[0]!, y: ctx.node.outputs[0
 function softmaxAxis(ctx: VjpContext): number {
   return axisOf(intAttr(ctx.node, 'axis', -1), rankOf(ctx, ctx.node.inputs[0]!));
 }
+
+/** Where x > 0 the slope is `positive` (a scale of dy), elsewhere `negative` (a tensor). */
+function bySign(ctx: VjpContext, x: string, positive: string, negative: string): string {
+  return ctx.e.op('Where', [ctx.e.op('Greater', [x, ctx.e.scalar(0)]), positive, negative]);
+}
+
+/** √(2/π) and the cubic coefficient of GELU's tanh approximation. */
+const GELU_TANH_SCALE = Math.sqrt(2 / Math.PI);
+const GELU_TANH_CUBIC = 0.044715;
+
+/**
+ * GELU, exact: y = x·Φ(x), dy/dx = Φ(x) + x·φ(x). Tanh approximation: y = ½x(1 + tanh u) with
+ * u = √(2/π)(x + 0.044715x³), dy/dx = ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²).
+ */
+const gelu = (ctx: VjpContext) => {
+  const { e } = ctx;
+  const { x, dy } = io(ctx);
+  const half = e.scalar(0.5);
+  const one = e.scalar(1);
+  if (stringAttr(ctx.node, 'approximate', 'none') === 'tanh') {
+    const x2 = e.mul(x, x);
+    const t = e.op('Tanh', [e.mul(e.scalar(GELU_TANH_SCALE), e.add(x, e.mul(e.scalar(GELU_TANH_CUBIC), e.mul(x2, x))))]);
+    const du = e.mul(e.scalar(GELU_TANH_SCALE), e.add(one, e.mul(e.scalar(3 * GELU_TANH_CUBIC), x2)));
+    const slope = e.add(e.mul(half, e.add(one, t)), e.mul(e.mul(half, x), e.mul(e.sub(one, e.mul(t, t)), du)));
+    return [e.mul(dy, slope)];
+  }
+  const cdf = e.mul(half, e.add(one, e.op('Erf', [e.mul(x, e.scalar(Math.SQRT1_2))])));
+  const pdf = e.mul(e.op('Exp', [e.mul(e.mul(x, x), e.scalar(-0.5))]), e.scalar(1 / Math.sqrt(2 * Math.PI)));
+  return [e.mul(dy, e.add(cdf, e.mul(x, pdf)))];
+};
+
+/** Mish: y = x·tanh(softplus x), dy/dx = tanh(sp) + x·(1 − tanh²(sp))·σ(x). */
+const mish = (ctx: VjpContext) => {
+  const { e } = ctx;
+  const { x, dy } = io(ctx);
+  const t = e.op('Tanh', [e.op('Softplus', [x])]);
+  const slope = e.add(t, e.mul(e.mul(x, e.sub(e.scalar(1), e.mul(t, t))), e.op('Sigmoid', [x])));
+  return [e.mul(dy, slope)];
+};
 
 export const activationRules: RuleTable = {
   Relu: (ctx) => {
@@ -58,6 +97,33 @@ export const activationRules: RuleTable = {
     const upper = e.op('Where', [e.op('Greater', [x, e.scalar(3)]), dy, ramp]);
     return [e.op('Where', [e.op('Less', [x, e.scalar(-3)]), e.scalar(0), upper])];
   },
+  // Below zero y = α(eˣ − 1), so the slope eˣ·α is y + α.
+  Elu: (ctx) => {
+    const { x, y, dy } = io(ctx);
+    const alpha = floatAttr(ctx.node, 'alpha', 1);
+    return [bySign(ctx, x, dy, ctx.e.mul(dy, ctx.e.add(y, ctx.e.scalar(alpha))))];
+  },
+  // y = γx above zero, γα(eˣ − 1) below: slopes γ and y + γα.
+  Selu: (ctx) => {
+    const { x, y, dy } = io(ctx);
+    const alpha = floatAttr(ctx.node, 'alpha', 1.67326319217681884765625);
+    const gamma = floatAttr(ctx.node, 'gamma', 1.05070102214813232421875);
+    const e = ctx.e;
+    return [bySign(ctx, x, e.mul(dy, e.scalar(gamma)), e.mul(dy, e.add(y, e.scalar(gamma * alpha))))];
+  },
+  // Below zero y = α(e^(x/α) − 1): slope e^(x/α).
+  Celu: (ctx) => {
+    const { x, dy } = io(ctx);
+    const alpha = floatAttr(ctx.node, 'alpha', 1);
+    const e = ctx.e;
+    return [bySign(ctx, x, dy, e.mul(dy, e.op('Exp', [e.mul(x, e.scalar(1 / alpha))])))];
+  },
+  Softplus: (ctx) => {
+    const { x, dy } = io(ctx);
+    return [ctx.e.mul(dy, ctx.e.op('Sigmoid', [x]))];
+  },
+  Gelu: gelu,
+  Mish: mish,
   Softmax: (ctx) => {
     const { y, dy } = io(ctx);
     const dot = ctx.e.reduceSum(ctx.e.mul(dy, y), [softmaxAxis(ctx)], true);

@@ -119,11 +119,56 @@ const gather = (ctx: VjpContext) => {
   return [e.transpose(scattered, back), undefined];
 };
 
-/** Inference-mode Dropout is the identity; training mode would need the mask and is refused. */
+/** GatherElements' adjoint scatter-adds dy at the same indices (negative ones wrapped) into zeros shaped like the data. */
+const gatherElements = (ctx: VjpContext) => {
+  const { node, e } = ctx;
+  const [data, indices] = node.inputs as [string, string];
+  const axis = axisOf(intAttr(node, 'axis', 0), rankOf(ctx, data));
+  const idx = e.op('Cast', [indices], { to: DataType.INT64 });
+  const size = e.op('Gather', [e.shape(data), e.ints([axis])]);
+  const wrapped = e.op('Where', [e.op('Less', [idx, e.ints([0])]), e.add(idx, size), idx]);
+  return [e.op('ScatterElements', [e.zerosLike(data), wrapped, dyOf(ctx)], { axis, reduction: 'add' }), undefined];
+};
+
+/**
+ * Inference-mode Dropout is the identity, and so is training mode with a constant ratio of 0 (torchvision's
+ * Swin calls F.dropout(attn, p=0.0) with training left at True); other training-mode Dropout is refused.
+ */
 const dropout = (ctx: VjpContext) => {
-  const training = ctx.node.inputs[2];
-  if (training && (ctx.constInts(training)?.[0] ?? 1) !== 0) unsupported(ctx, 'training-mode Dropout is not supported');
+  const [, ratio, training] = ctx.node.inputs;
+  const trains = training ? (ctx.constInts(training)?.[0] ?? 1) !== 0 : false;
+  const dropsNothing = ratio ? ctx.constInts(ratio)?.[0] === 0 : false;
+  if (trains && !dropsNothing) unsupported(ctx, 'training-mode Dropout is not supported');
   return passThrough(ctx);
+};
+
+/** Tile: dy viewed as [r0, d0, r1, d1, ...] summed over the repeat axes. */
+const tile = (ctx: VjpContext) => {
+  const { node, e } = ctx;
+  const x = node.inputs[0]!;
+  const info = ctx.info(x);
+  const repeats = constInput(ctx, 1, 'repeats');
+  if (repeats.every((r) => r === 1)) return [dyOf(ctx), undefined];
+  // A batch axis keeps its size symbolic (-1); it can only be tiled once per batch, or the view is ambiguous.
+  const batched = info.batchAxes.filter(Boolean).length;
+  if (batched > 1 || info.batchAxes.some((b, a) => b && repeats[a] !== 1)) unsupported(ctx, 'tiling along the batch axis is not supported');
+  const view = info.dims.flatMap((d, a) => [repeats[a]!, info.batchAxes[a] ? -1 : d]);
+  const summed = e.reduceSum(e.reshape(dyOf(ctx), view), info.dims.map((_, a) => 2 * a), false);
+  return [summed, undefined];
+};
+
+/**
+ * DepthToSpace moves blocks of channels into b×b pixel blocks; its adjoint moves them back. In DCR mode
+ * that is SpaceToDepth; CRD (channel-major blocks) is the inverse reshape-transpose-reshape.
+ */
+const depthToSpace = (ctx: VjpContext) => {
+  const { node, e } = ctx;
+  const block = intAttr(node, 'blocksize', 0);
+  const dy = dyOf(ctx);
+  if (stringAttr(node, 'mode', 'DCR') === 'DCR') return [e.op('SpaceToDepth', [dy], { blocksize: block })];
+  const [, channels, height, width] = ctx.info(node.inputs[0]!).dims as [number, number, number, number];
+  const blocks = e.reshape(dy, [0, channels / (block * block), height, block, width, block]);
+  return [e.reshape(e.transpose(blocks, [0, 1, 3, 5, 2, 4]), [0, channels, height, width])];
 };
 
 export const layoutRules: RuleTable = {
@@ -133,12 +178,19 @@ export const layoutRules: RuleTable = {
   Unsqueeze: reshapeBack,
   Identity: passThrough,
   Dropout: dropout,
-  // Only float32-to-float32 casts carry gradient (the backward pass refuses other float types); they are no-ops.
-  Cast: passThrough,
+  // Between float types the gradient is cast back to the input's type (integer paths carry none).
+  Cast: (ctx) => {
+    const from = ctx.info(ctx.node.inputs[0]!).elemType;
+    return [from === ctx.info(ctx.node.outputs[0]!).elemType ? dyOf(ctx) : ctx.e.op('Cast', [dyOf(ctx)], { to: from })];
+  },
+  Tile: tile,
+  DepthToSpace: depthToSpace,
+  SpaceToDepth: (ctx) => [ctx.e.op('DepthToSpace', [dyOf(ctx)], { blocksize: intAttr(ctx.node, 'blocksize', 0), mode: 'DCR' })],
   Concat: concat,
   Split: split,
   Transpose: transpose,
   Pad: pad,
   Slice: slice,
   Gather: gather,
+  GatherElements: gatherElements,
 };

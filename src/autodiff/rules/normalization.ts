@@ -1,5 +1,5 @@
-import { floatAttr, intAttr } from '../attrs.js';
-import { dyOf, rankOf, unsupported, type RuleTable, type VjpContext } from './rule-context.js';
+import { axisOf, floatAttr, intAttr } from '../attrs.js';
+import { dyOf, rankOf, sumToShape, unsupported, type RuleTable, type VjpContext } from './rule-context.js';
 import { range } from './window.js';
 
 /**
@@ -56,4 +56,93 @@ const lrn = (ctx: VjpContext) => {
   return [e.sub(direct, e.mul(e.mul(x, spread), e.scalar((2 * alpha * beta) / size)))];
 };
 
-export const normalizationRules: RuleTable = { BatchNormalization: batchNormalization, LRN: lrn };
+/**
+ * Standardisation over `axes` (x̂ = (x − mean)/√(var + ε), biased variance over `count` elements) and its
+ * input gradient for g = ∂L/∂x̂:  dx = (g − mean(g) − x̂·mean(g·x̂))/√(var + ε). The statistics are
+ * recomputed from the saved input.
+ */
+function standardized(ctx: VjpContext, x: string, axes: number[], count: number, epsilon: number) {
+  const { e } = ctx;
+  const mean = (t: string) => e.mul(e.reduceSum(t, axes, true), e.scalar(1 / count));
+  const centered = e.sub(x, mean(x));
+  const invStd = e.op('Reciprocal', [e.op('Sqrt', [e.add(mean(e.mul(centered, centered)), e.scalar(epsilon))])]);
+  const xHat = e.mul(centered, invStd);
+  const inputGrad = (g: string) => e.mul(invStd, e.sub(e.sub(g, mean(g)), e.mul(xHat, mean(e.mul(g, xHat)))));
+  return { xHat, inputGrad };
+}
+
+/** Number of elements along `axes`, which must not grow with the batch. */
+function staticCount(ctx: VjpContext, x: string, axes: number[]): number {
+  const info = ctx.info(x);
+  if (axes.some((a) => info.batchAxes[a])) unsupported(ctx, 'normalising over the batch axis is not supported');
+  return axes.reduce((n, a) => n * info.dims[a]!, 1);
+}
+
+/** LayerNormalization: standardised over axes [axis, rank), then ·Scale + B broadcast over those axes. */
+const layerNormalization = (ctx: VjpContext) => {
+  const { e, node } = ctx;
+  const [x, scale, bias] = node.inputs as [string, string, string | undefined];
+  const y = node.outputs[0]!;
+  const rank = rankOf(ctx, x);
+  const axes = range(axisOf(intAttr(node, 'axis', -1), rank), rank);
+  const dy = dyOf(ctx);
+  const { xHat, inputGrad } = standardized(ctx, x, axes, staticCount(ctx, x, axes), floatAttr(node, 'epsilon', 1e-5));
+  return [
+    ctx.wants(0) ? inputGrad(e.mul(dy, scale)) : undefined,
+    ctx.wants(1) ? sumToShape(ctx, e.mul(dy, xHat), ctx.info(y), scale) : undefined,
+    ctx.wants(2) && bias ? sumToShape(ctx, dy, ctx.info(y), bias) : undefined,
+  ];
+};
+
+/** InstanceNormalization: standardised per example and channel over the spatial axes, then per-channel affine. */
+const instanceNormalization = (ctx: VjpContext) => {
+  const { e, node } = ctx;
+  const [x, scale] = node.inputs as [string, string, string];
+  const rank = rankOf(ctx, x);
+  const spatial = range(2, rank);
+  const dy = dyOf(ctx);
+  const perChannel = (v: string) => e.op('Unsqueeze', [v, e.ints(range(1, rank - 1))]);
+  const { xHat, inputGrad } = standardized(ctx, x, spatial, staticCount(ctx, x, spatial), floatAttr(node, 'epsilon', 1e-5));
+  return [
+    ctx.wants(0) ? inputGrad(e.mul(dy, perChannel(scale))) : undefined,
+    ctx.wants(1) ? e.reduceSum(e.mul(dy, xHat), [0, ...spatial], false) : undefined,
+    ctx.wants(2) ? e.reduceSum(dy, [0, ...spatial], false) : undefined,
+  ];
+};
+
+/**
+ * GroupNormalization: x [N, C, ...] standardised per example over each group of C/G channels and all
+ * pixels, then an affine per group (opset 18, scale and bias [G]) or per channel (opset 21, [C]); the two
+ * coincide when G = C. Statistics are taken on x viewed as [N, G, C/G·pixels].
+ */
+const groupNormalization = (ctx: VjpContext) => {
+  const { e, node } = ctx;
+  const [x, scale] = node.inputs as [string, string, string];
+  const info = ctx.info(x);
+  const channels = info.dims[1]!;
+  const groups = intAttr(node, 'num_groups', 0);
+  if (groups <= 0 || channels % groups !== 0) unsupported(ctx, `num_groups ${groups} does not divide the ${channels} channels`);
+  const spatial = range(2, info.dims.length);
+  const pixels = staticCount(ctx, x, spatial);
+  const dy = dyOf(ctx);
+  const perGroup = ctx.info(scale).dims[0] !== channels;
+  // [N, G, C/G, pixels]: the per-group affine broadcasts over the last two axes.
+  const byGroup = (t: string) => e.reshape(t, [0, groups, channels / groups, -1]);
+  const grouped = (t: string) => e.reshape(t, [0, groups, -1]);
+  const { xHat, inputGrad } = standardized(ctx, grouped(x), [2], pixels * (channels / groups), floatAttr(node, 'epsilon', 1e-5));
+  const gain = perGroup ? e.reshape(scale, [groups, 1, 1]) : e.reshape(scale, [groups, channels / groups, 1]);
+  const affineGrad = (t: string) => (perGroup ? e.reduceSum(byGroup(t), [0, 2, 3], false) : e.reduceSum(e.reshape(t, [0, channels, -1]), [0, 2], false));
+  return [
+    ctx.wants(0) ? e.reshapeLike(inputGrad(grouped(e.mul(byGroup(dy), gain))), x) : undefined,
+    ctx.wants(1) ? affineGrad(e.mul(byGroup(dy), byGroup(xHat))) : undefined,
+    ctx.wants(2) ? affineGrad(dy) : undefined,
+  ];
+};
+
+export const normalizationRules: RuleTable = {
+  BatchNormalization: batchNormalization,
+  LRN: lrn,
+  LayerNormalization: layerNormalization,
+  InstanceNormalization: instanceNormalization,
+  GroupNormalization: groupNormalization,
+};

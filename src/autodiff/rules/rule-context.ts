@@ -1,7 +1,7 @@
 import type { Node } from '../../onnx/ir.js';
-import { UserError } from '../../core/errors.js';
 import type { Emitter } from '../emitter.js';
 import type { TensorInfo } from '../shapes.js';
+import { NodeError } from '../node-error.js';
 
 /** What a VJP rule sees of one forward node while the backward pass is emitted. */
 export interface VjpContext {
@@ -23,7 +23,7 @@ export type VjpRule = (ctx: VjpContext) => readonly (string | undefined)[];
 export type RuleTable = Readonly<Record<string, VjpRule>>;
 
 export function unsupported(ctx: VjpContext, why: string): never {
-  throw new UserError(`node '${ctx.node.name}' (${ctx.node.opType}): ${why}`);
+  throw new NodeError(ctx.node, `: ${why}`);
 }
 
 /** The gradient w.r.t. the node's first output, which single-output rules differentiate. */

@@ -29,7 +29,7 @@ export async function describeModels(config: StudyConfig): Promise<Unstamped<Mod
     for (const entry of config.models) {
       const classifier = await loadStudyModel(entry);
       classifiers.set(entry.name, classifier);
-      rows.push(await describeModel(entry, classifier));
+      rows.push(await describeModel(entry, classifier, config.attacks.length > 0 || config.clever !== undefined));
     }
     checkTransferModels(config, classifiers);
     const sha = rows.map((r) => r.sha256);

@@ -15,14 +15,17 @@ export function loadStudyModel(entry: ModelEntry, threads?: number): Promise<Onn
 
 /**
  * What the store keeps about a model. A manifest that states the file's sha256 (the paper models') is
- * checked here, so a study never runs on a file other than the one it names.
+ * checked here, so a study never runs on a file other than the one it names, and so is that its exact
+ * input gradients compile when the study differentiates it.
  */
-export async function describeModel(entry: ModelEntry, classifier: OnnxClassifier<Manifest>): Promise<Unstamped<ModelRow>> {
+export async function describeModel(entry: ModelEntry, classifier: OnnxClassifier<Manifest>, needsGradients: boolean): Promise<Unstamped<ModelRow>> {
   const expected = entry.manifest?.sha256;
   if (expected && expected !== classifier.sha256) {
     throw new UserError(`${entry.name}: the file's sha256 is ${classifier.sha256}, its manifest expects ${expected}; download it again (robustscope models pull)`);
   }
   const summary = await summarize(classifier);
+  // Attacks and CLEVER differentiate the model: a node without a gradient stops the study before any unit runs.
+  if (needsGradients && !summary.gradients.differentiable) throw new UserError(`${entry.name}: its input gradients do not compile, which the study's attacks and CLEVER need: ${summary.gradients.reason}`);
   const zoo = entry.name.startsWith(ZOO_PREFIX) ? ZOO_ARCHITECTURES.find((a) => ZOO_PREFIX + a.name === entry.name) : undefined;
   return {
     name: entry.name,

@@ -4,6 +4,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../../src/core/errors.js';
 import { zooArchitecture } from '../../../src/models/zoo/registry.js';
+import { GraphBuilder, modelOf } from '../../../src/onnx/builder.js';
 import { encodeModel } from '../../../src/onnx/codec.js';
 import { runStudy } from '../../../src/study/run/runner.js';
 import { studyStatus } from '../../../src/study/store/status.js';
@@ -141,4 +142,18 @@ test('study status reads a finished store', async () => {
   assert.equal(status.units.done, status.units.total);
   assert.ok(status.phases.transfer.rows > 0);
   assert.ok(status.lastUpdate !== null);
+});
+
+test('a model whose gradients do not compile stops the study before any unit runs, naming the model, node and op', async () => {
+  const own = join(dir, 'blocked');
+  const b = new GraphBuilder();
+  const x = b.input('x', ['N', 3, 8, 8]);
+  const w = b.constFloat('W', [10, 192], Array.from({ length: 1920 }, (_, i) => Math.sin(i)));
+  b.node('Gemm', [b.op('Atan', [b.op('Flatten', [x], { axis: 1 })], {}, 'squash'), w], { transB: 1 }, { outputs: ['logits'] });
+  b.output('logits', ['N', 10]);
+  const path = join(dir, 'atan.onnx');
+  writeFileSync(path, encodeModel(modelOf(b.graph)));
+  await assert.rejects(runStudy(tinyConfig([path], { clever: undefined, transfer: undefined, dataset: { name: 'synthetic', count: 4 } }), { out: own }),
+    (err: unknown) => err instanceof UserError && err.message.includes(path) && /node 'squash' \(Atan\)/.test(err.message));
+  assert.throws(() => openStudyStore(own), 'nothing was stored');
 });
