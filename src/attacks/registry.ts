@@ -1,16 +1,18 @@
 import { UserError } from '../core/errors.js';
 import type { DifferentiableClassifier } from '../runtime/classifier-types.js';
+import { apgd } from './apgd.js';
 import { cwL2 } from './cw-l2.js';
 import { deepfool } from './deepfool.js';
 import { ead } from './ead.js';
 import { fgsm } from './fgsm.js';
+import { fmn } from './fmn.js';
 import { ifgsm } from './ifgsm.js';
 import { parseParams } from './params.js';
 import { pgd } from './pgd.js';
 import { chooseTargets, TARGET_KINDS, type TargetKind } from '../core/targets.js';
 import type { Attack, AttackName, AttackResult, ExampleId, ParamValues, RunOptions } from './types.js';
 
-export const ATTACKS: Readonly<Record<AttackName, Attack>> = { fgsm, ifgsm, pgd, 'cw-l2': cwL2, ead, deepfool };
+export const ATTACKS: Readonly<Record<AttackName, Attack>> = { fgsm, ifgsm, pgd, 'cw-l2': cwL2, ead, deepfool, fmn, apgd };
 
 export interface Preset {
   attack: AttackName;

@@ -31,6 +31,11 @@ const RUNS: [string, ParamValues][] = [
   ['ead', { iterations: 60, binarySteps: 4, rule: 'en' }],
   ['deepfool', {}],
   ['deepfool', { norm: 'linf' }],
+  ['fmn', { iterations: 30 }],
+  ['fmn', { norm: 'linf', iterations: 30 }],
+  ['fmn', { norm: 'l1', iterations: 30 }],
+  ['apgd', { eps: 0.02, iterations: 20, restarts: 2 }],
+  ['apgd', { eps: 0.2, norm: 'l2', loss: 'dlr', iterations: 20 }],
 ];
 
 describe('batch-size invariance', () => {
