@@ -92,6 +92,8 @@ export interface RunAttackOptions {
   target?: TargetKind;
   /** Integer in [0, 2^32); default 0. */
   seed?: number;
+  /** Most examples per batched call (continuous batching); default the classifier's batch size. */
+  slots?: RunOptions['slots'];
   onProgress?: RunOptions['onProgress'];
 }
 
@@ -122,6 +124,6 @@ export async function runAttack(nameOrPreset: string, classifier: Differentiable
     target === 'untargeted'
       ? undefined
       : chooseTargets(target, labels, classifier.numClasses, { seed, ids, logits: target === 'random' ? undefined : await classifier.logits(x, n) });
-  const results = await attack.run(classifier, x, n, labels, targets, params, { seed, ids, onProgress: options.onProgress });
+  const results = await attack.run(classifier, x, n, labels, targets, params, { seed, ids, slots: options.slots, onProgress: options.onProgress });
   return { attack: attack.name, preset, params, target, seed, results };
 }

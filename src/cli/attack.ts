@@ -51,7 +51,7 @@ export function registerAttack(program: Command): void {
     .option('--preset <name>', `named settings: ${Object.keys(PRESETS).join(', ')}`)
     .addOption(new Option('--targeted <kind>', 'targeted attack with this target choice').choices(TARGET_KINDS.filter((k) => k !== 'untargeted')))
     .option('--limit <n>', 'correctly classified examples to attack', intOption, 100)
-    .option('--batch <b>', 'examples per batch', intOption, 32)
+    .option('--batch <b>', 'examples per batched call (a finished example\'s slot goes to the next)', intOption, 32)
     .option('--seed <s>', 'seed of targets and random starts', intOption, 0)
     .option('--set <key=value>', 'attack parameter (repeatable), e.g. --set eps=0.03', setOption, {})
     .option('--save <dir>', 'write adversarial images (PNG) and a per-example CSV')
@@ -68,17 +68,10 @@ export function registerAttack(program: Command): void {
         const order = Array.from({ length: data.size }, (_, i) => i);
         const set = await correctlyClassified(model, data, order, o.limit, { batch: o.batch, resize: model.manifest.resize });
         const bar = progress(name, set.n);
-        const size = model.exampleSize;
-        const results: AttackResult[] = [];
-        for (let start = 0; start < set.n; start += o.batch) {
-          const end = Math.min(set.n, start + o.batch);
-          const run = await runAttack(name, model, {
-            x: set.x.subarray(start * size, end * size), n: end - start,
-            labels: set.labels.subarray(start, end), ids: set.ids.slice(start, end),
-          }, { params: o.set, target: o.targeted ?? 'untargeted', seed: o.seed });
-          results.push(...run.results);
-          bar.tick(end - start);
-        }
+        // One run over every example: continuous batching keeps each call at --batch examples.
+        const { results } = await runAttack(name, model, { x: set.x, n: set.n, labels: set.labels, ids: set.ids }, {
+          params: o.set, target: o.targeted ?? 'untargeted', seed: o.seed, slots: o.batch, onProgress: (finished) => bar.update(finished),
+        });
         bar.stop();
         if (o.save) await saveResults(o.save, results, set.ids, model.inputShape, model.labels);
         const summary = { model: model.name, data: o.data, attack: name, target: o.targeted ?? 'untargeted', seed: o.seed, params, scanned: set.scanned, ...summarizeAttack(results) };
