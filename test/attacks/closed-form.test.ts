@@ -77,11 +77,11 @@ for (const backend of ['typescript', 'onnx'] as const) {
       assertWithin(found, linf, 0.01);
     });
 
-    it('C&W-L2 reaches the minimal L2 within 1% (defaults and the paper preset)', async (t) => {
-      for (const name of ['cw-l2', 'paper-cw']) {
-        const { results } = await runAttack(name, s.model, { x: s.x, n: s.n, labels: s.labels, ids: ids(s.n) });
+    it('C&W-L2 reaches the minimal L2 within 1% (defaults, the paper preset, and warm-started with an early end of the search)', async (t) => {
+      for (const [name, params] of [['cw-l2', {}], ['paper-cw', {}], ['cw-l2', { warmStart: true, minGain: 0.001 }]] as const) {
+        const { results } = await runAttack(name, s.model, { x: s.x, n: s.n, labels: s.labels, ids: ids(s.n) }, { params });
         const found = successes(results, 'l2');
-        report(t, `${name} L2`, l2, found);
+        report(t, `${name} ${JSON.stringify(params)} L2`, l2, found);
         assertWithin(found, l2, 0.01);
         for (const r of results) assert.ok(r.c! > 0);
       }
