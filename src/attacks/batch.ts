@@ -17,17 +17,23 @@ export interface RowGradient {
 }
 
 /**
- * The batch an attack works on, and the only way attacks reach the classifier. Attacks keep per-example
- * state in flat buffers of n rows and advance every unfinished example by one step per batched call: a
- * call packs just the rows still running, so finished examples cost nothing, and since each row's
- * arithmetic depends on that row alone the results do not depend on the batch size.
+ * The examples an attack works on, and the only way attacks reach the classifier. Attacks keep per-example
+ * state (schedule, iterate, optimiser) in flat buffers of n rows and advance the running examples by one
+ * step per batched call. Continuous batching: at most `slots` examples run at once, and when one finishes,
+ * the next waiting example (in order) takes its slot, so every call stays full until the queue runs dry.
+ * A call packs just the rows it advances, so finished examples cost nothing, and since each row's
+ * arithmetic depends on that row alone the results depend neither on the slots nor on the batch.
  */
 export class Batch {
   /** Values per example. */
   readonly size: number;
   readonly numClasses: number;
+  /** Most examples advanced per batched call. */
+  readonly slots: number;
   readonly tallies: Tally[];
   readonly started = performance.now();
+  /** Examples 0..admitted-1 have entered a slot. */
+  private admitted = 0;
 
   constructor(
     readonly classifier: DifferentiableClassifier,
@@ -40,6 +46,7 @@ export class Batch {
     const [c, h, w] = classifier.inputShape;
     this.size = c * h * w;
     this.numClasses = classifier.numClasses;
+    this.slots = Math.max(1, opts.slots ?? classifier.batchSize ?? n);
     this.tallies = Array.from({ length: n }, () => new Tally());
   }
 
@@ -54,16 +61,19 @@ export class Batch {
   }
 
   /**
-   * Runs `step` on the unfinished examples (those `running` and finite) until none is left, reporting
-   * progress after each step.
+   * Runs `step` on the unfinished examples (those `running` and finite) until none is left, at most
+   * `slots` at a time: a finished example's slot goes to the next waiting one. Reports progress after each
+   * step.
    */
   async loop(running: (e: number) => boolean, step: (rows: number[]) => Promise<void>): Promise<void> {
     const active = (e: number) => !this.tallies[e]!.nonFinite && running(e);
+    this.admitted = 0;
     for (;;) {
-      const rows = indices(this.n).filter(active);
+      const rows = indices(this.admitted).filter(active);
+      for (; rows.length < this.slots && this.admitted < this.n; this.admitted++) if (active(this.admitted)) rows.push(this.admitted);
       if (rows.length === 0) return;
       await step(rows);
-      this.opts.onProgress?.(indices(this.n).filter((e) => !active(e)).length, this.n);
+      this.opts.onProgress?.(indices(this.n).filter((e) => e < this.admitted && !active(e)).length, this.n);
     }
   }
 

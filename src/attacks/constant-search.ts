@@ -10,6 +10,8 @@ export const constantSearchParams = {
   binarySteps: num(z.number().int().positive(), 9, 'binary-search steps on c (x10 until the first success, then bisect)'),
   iterations: num(z.number().int().positive(), 1000, 'optimisation steps per binary-search step'),
   abortEarly: flag(true, 'end a binary-search step when the loss has not fallen by 0.01% over a tenth of the iterations'),
+  warmStart: flag(false, 'start every binary-search step after the first success from the best adversarial iterate instead of the clean image'),
+  minGain: num(z.number().nonnegative(), 0, 'end the binary search when a step inside the bracket improves the best distance by less than this fraction (0: never)'),
 };
 
 export interface ConstantSearchSettings {
@@ -17,13 +19,15 @@ export interface ConstantSearchSettings {
   binarySteps: number;
   iterations: number;
   abortEarly: boolean;
+  minGain: number;
 }
 
 /**
  * One example's progress through C&W-style optimisation: binary-search steps on c, each a run of up to
  * `iterations` evaluated iterates, keeping the iterate of smallest distance among those adversarial with
  * kappa over all steps. Early abort is decided per example on its own loss (the original code compared
- * whole batches, which made results depend on the batch).
+ * whole batches, which made results depend on the batch). With `minGain` the search also ends once the
+ * threshold is bracketed and a successful step improved the best distance by less than that fraction.
  */
 export class ConstantSearch {
   private readonly search: BracketSearch;
@@ -34,6 +38,7 @@ export class ConstantSearch {
   private previousLoss = Infinity;
   private stepSucceeded = false;
   private bestDistance = Infinity;
+  private bestBeforeStep = Infinity;
   found: Candidate = { image: undefined };
 
   constructor(private readonly settings: ConstantSearchSettings) {
@@ -66,8 +71,11 @@ export class ConstantSearch {
     if (check) this.previousLoss = loss;
     this.iteration++;
     if (!stalled && this.iteration < this.settings.iterations) return false;
+    // Inside the bracket, a successful step that barely improved the distance says further bisection will not either.
+    const converged = this.stepSucceeded && this.search.lower > 0 && this.bestDistance > (1 - this.settings.minGain) * this.bestBeforeStep;
     this.search.update(this.stepSucceeded);
-    this.binaryStep++;
+    this.binaryStep = converged ? this.settings.binarySteps : this.binaryStep + 1;
+    this.bestBeforeStep = this.bestDistance;
     this.iteration = 0;
     this.previousLoss = Infinity;
     this.stepSucceeded = false;

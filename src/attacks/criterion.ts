@@ -25,9 +25,16 @@ export function isAdversarial(logits: Float32Array, label: number, target: numbe
  * whose logits come from a forward call rather than from the loss head (EAD's).
  */
 export function cwMargin(logits: Float32Array, label: number, target: number | undefined, kappa: number): number {
+  return Math.max(0, logitMargin(logits, label, target) + kappa);
+}
+
+/**
+ * The unclamped margin by which a logits row is not yet adversarial: Z_y - max_{j!=y} Z_j untargeted,
+ * max_{j!=t} Z_j - Z_t targeted (positive before the boundary, negative past it).
+ */
+export function logitMargin(logits: Float32Array, label: number, target: number | undefined): number {
   const own = target ?? label;
   let other = -Infinity;
   for (let j = 0; j < logits.length; j++) if (j !== own) other = Math.max(other, logits[j]!);
-  const margin = target === undefined ? logits[label]! - other : other - logits[target]!;
-  return Math.max(0, margin + kappa);
+  return target === undefined ? logits[label]! - other : other - logits[target]!;
 }

@@ -20,8 +20,8 @@ const TANH_SQUEEZE = 0.999999;
 /**
  * C&W-L2 (Carlini & Wagner 2017): x' = (tanh(w) + 1) / 2 keeps iterates in the box without clipping;
  * Adam minimises ||x' - x||_2^2 + c * max(0, margin + kappa) over w, restarting from the clean image for
- * every constant of the example's binary search, and the result is the smallest-L2 iterate that was
- * adversarial with kappa.
+ * every constant of the example's binary search (or, with warmStart, from the best adversarial iterate
+ * once there is one), and the result is the smallest-L2 iterate that was adversarial with kappa.
  */
 export const cwL2 = defineAttack('cw-l2', 'Carlini & Wagner L2: Adam in tanh space, binary search on c', cwL2Params, async (batch, p) => {
   const { n, size, labels, targets } = batch;
@@ -35,9 +35,10 @@ export const cwL2 = defineAttack('cw-l2', 'Carlini & Wagner L2: Adam in tanh spa
   // stays accurate for saturated pixels (s near 0 or 1), where the float32 image would not.
   const s = new Float64Array(n * size);
   const searches = Array.from({ length: n }, () => new ConstantSearch(p));
-  // Every binary-search step starts from the clean image with a fresh Adam state.
+  // Every binary-search step starts with a fresh Adam state from the clean image, or warm from the best
+  // adversarial iterate so far (which lies near the boundary the step will trade along).
   const reset = (e: number) => {
-    const x = batch.original(e);
+    const x = (p.warmStart && searches[e]!.found.image) || batch.original(e);
     const we = row(w, e, size);
     for (let i = 0; i < size; i++) we[i] = Math.atanh((2 * x[i]! - 1) * TANH_SQUEEZE);
     row(m, e, size).fill(0);

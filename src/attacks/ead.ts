@@ -27,9 +27,11 @@ export const ead = defineAttack('ead', 'Elastic-net attack: FISTA with L1 shrink
   const adv = batch.copyOfX();
   const slack = batch.copyOfX();
   const searches = Array.from({ length: n }, () => new ConstantSearch(p));
+  // A binary-search step starts from the clean image, or with warmStart from the best adversarial iterate.
   const reset = (e: number) => {
-    row(adv, e, size).set(batch.original(e));
-    row(slack, e, size).set(batch.original(e));
+    const start = (p.warmStart && searches[e]!.found.image) || batch.original(e);
+    row(adv, e, size).set(start);
+    row(slack, e, size).set(start);
   };
 
   await batch.loop((e) => !searches[e]!.done, async (rows) => {

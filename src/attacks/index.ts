@@ -3,3 +3,5 @@ export { ATTACKS, PRESETS, TRANSFER_PRESETS, resolveAttack, runAttack, type Atta
 export { chooseTargets, TARGET_KINDS, type TargetKind } from '../core/targets.js';
 export { paramDocs, type ParamDoc } from './params.js';
 export type { Attack, AttackName, AttackResult, AttackStatus, ExampleId, ParamValue, ParamValues, RunOptions } from './types.js';
+export { checkBudget, type BudgetCheck, type BudgetCheckExample } from './budget-check.js';
+export { minimisedNorm, scaleBudget } from './budget.js';

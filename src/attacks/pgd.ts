@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { row } from './batch.js';
-import { clip01, projectToBall, sampleBall, steepestStep, type StepNorm } from '../core/lp.js';
+import { projectToBall, randomStartInBall, steepestStep } from '../core/lp.js';
 import { isAdversarial } from './criterion.js';
 import { defineAttack } from './define.js';
 import { lossParam, stepObjective } from './objective.js';
 import { choice, flag, num } from './params.js';
 import type { Candidate } from './result.js';
-import { exampleRng, type Rng } from '../core/rng.js';
+import { exampleRng } from '../core/rng.js';
 
 export const pgdParams = z.object({
   eps: num(z.number().positive(), 8 / 255, 'radius of the ball (the default suits L-inf; set it for L2)'),
@@ -35,7 +35,7 @@ export const pgd = defineAttack('pgd', 'Projected gradient descent with random s
   const start = (e: number) => {
     const image = row(adv, e, size);
     image.set(batch.original(e));
-    if (p.randomStart) randomStart(image, p.norm, p.eps, rngs[e]!);
+    if (p.randomStart) randomStartInBall(image, p.norm, p.eps, rngs[e]!);
   };
   for (let e = 0; e < n; e++) start(e);
   const stepSize = p.relStep * p.eps;
@@ -75,10 +75,3 @@ export const pgd = defineAttack('pgd', 'Projected gradient descent with random s
   });
   return found;
 });
-
-/** A uniform point of the eps-ball around `image` (in place), clipped to the box. */
-function randomStart(image: Float32Array, norm: StepNorm, eps: number, rng: Rng): void {
-  const delta = new Float64Array(image.length);
-  sampleBall(delta, norm, eps, rng);
-  for (let i = 0; i < image.length; i++) image[i] = clip01(image[i]! + delta[i]!);
-}

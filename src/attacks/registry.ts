@@ -1,16 +1,18 @@
 import { UserError } from '../core/errors.js';
 import type { DifferentiableClassifier } from '../runtime/classifier-types.js';
+import { apgd } from './apgd.js';
 import { cwL2 } from './cw-l2.js';
 import { deepfool } from './deepfool.js';
 import { ead } from './ead.js';
 import { fgsm } from './fgsm.js';
+import { fmn } from './fmn.js';
 import { ifgsm } from './ifgsm.js';
 import { parseParams } from './params.js';
 import { pgd } from './pgd.js';
 import { chooseTargets, TARGET_KINDS, type TargetKind } from '../core/targets.js';
 import type { Attack, AttackName, AttackResult, ExampleId, ParamValues, RunOptions } from './types.js';
 
-export const ATTACKS: Readonly<Record<AttackName, Attack>> = { fgsm, ifgsm, pgd, 'cw-l2': cwL2, ead, deepfool };
+export const ATTACKS: Readonly<Record<AttackName, Attack>> = { fgsm, ifgsm, pgd, 'cw-l2': cwL2, ead, deepfool, fmn, apgd };
 
 export interface Preset {
   attack: AttackName;
@@ -90,6 +92,8 @@ export interface RunAttackOptions {
   target?: TargetKind;
   /** Integer in [0, 2^32); default 0. */
   seed?: number;
+  /** Most examples per batched call (continuous batching); default the classifier's batch size. */
+  slots?: RunOptions['slots'];
   onProgress?: RunOptions['onProgress'];
 }
 
@@ -120,6 +124,6 @@ export async function runAttack(nameOrPreset: string, classifier: Differentiable
     target === 'untargeted'
       ? undefined
       : chooseTargets(target, labels, classifier.numClasses, { seed, ids, logits: target === 'random' ? undefined : await classifier.logits(x, n) });
-  const results = await attack.run(classifier, x, n, labels, targets, params, { seed, ids, onProgress: options.onProgress });
+  const results = await attack.run(classifier, x, n, labels, targets, params, { seed, ids, slots: options.slots, onProgress: options.onProgress });
   return { attack: attack.name, preset, params, target, seed, results };
 }

@@ -42,6 +42,11 @@ export interface RunOptions {
   seed: number;
   /** One per example; the seed of an example's random streams is derived from (seed, id). */
   ids: readonly ExampleId[];
+  /**
+   * Most examples advanced per batched call (continuous batching: a finished example's slot goes to the
+   * next); default the classifier's batch size, else all. Results do not depend on it.
+   */
+  slots?: number;
   /** Called after every batched step with the number of examples whose attack has finished. */
   onProgress?: (finished: number, total: number) => void;
 }

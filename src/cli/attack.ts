@@ -5,7 +5,7 @@ import { loadModel, MODEL_NAMES } from '../models/load-model.js';
 import { loadDataset } from '../data/load-dataset.js';
 import { correctlyClassified } from '../data/correct-examples.js';
 import { saveImagePng } from '../data/image.js';
-import { runAttack, resolveAttack, PRESETS, ATTACKS, TARGET_KINDS, paramDocs, type AttackResult, type TargetKind } from '../attacks/index.js';
+import { runAttack, resolveAttack, checkBudget, scaleBudget, PRESETS, ATTACKS, TARGET_KINDS, paramDocs, type AttackResult, type BudgetCheck, type TargetKind } from '../attacks/index.js';
 import { UserError } from '../core/errors.js';
 import { aggregateRecords } from '../analysis/aggregate.js';
 import { DISTORTION_NORMS, type DistortionNorm } from '../core/lp.js';
@@ -22,6 +22,7 @@ interface AttackFlags extends ModelFlags {
   seed: number;
   set: Record<string, string>;
   save?: string;
+  checkBudget?: number;
   json?: boolean;
 }
 
@@ -51,42 +52,44 @@ export function registerAttack(program: Command): void {
     .option('--preset <name>', `named settings: ${Object.keys(PRESETS).join(', ')}`)
     .addOption(new Option('--targeted <kind>', 'targeted attack with this target choice').choices(TARGET_KINDS.filter((k) => k !== 'untargeted')))
     .option('--limit <n>', 'correctly classified examples to attack', intOption, 100)
-    .option('--batch <b>', 'examples per batch', intOption, 32)
+    .option('--batch <b>', 'examples per batched call (a finished example\'s slot goes to the next)', intOption, 32)
     .option('--seed <s>', 'seed of targets and random starts', intOption, 0)
     .option('--set <key=value>', 'attack parameter (repeatable), e.g. --set eps=0.03', setOption, {})
     .option('--save <dir>', 'write adversarial images (PNG) and a per-example CSV')
+    .option('--check-budget <n>', 're-run a seeded subsample of n examples at 4x the budget and compare per example', intOption)
     .option('--json', 'machine-readable output')
     .addOption(labelsFlag()).addOption(threadsFlag()).addOption(resizeFlag())
     .addHelpText('after', () => `\nParameters (--set key=value):\n${Object.values(ATTACKS).map((a) => `  ${a.name}: ${paramDocs(a.paramsSchema).map((d) => `${d.key}${d.default !== undefined ? `=${d.default}` : ''}`).join(', ')}`).join('\n')}`)
     .action(async (spec: string, o: AttackFlags) => {
       const name = o.preset ?? o.attack;
       if (!name || (o.preset && o.attack)) throw new UserError('give exactly one of --attack <name> or --preset <name>');
-      const { params } = resolveAttack(name, o.set);
+      const { attack, params } = resolveAttack(name, o.set);
+      if (o.checkBudget !== undefined) scaleBudget(attack.name, params, 4);
       const model = await loadModel(spec, { ...modelOptions(o), batchSize: o.batch });
       try {
         const data = await loadDataset(o.data);
         const order = Array.from({ length: data.size }, (_, i) => i);
         const set = await correctlyClassified(model, data, order, o.limit, { batch: o.batch, resize: model.manifest.resize });
         const bar = progress(name, set.n);
-        const size = model.exampleSize;
-        const results: AttackResult[] = [];
-        for (let start = 0; start < set.n; start += o.batch) {
-          const end = Math.min(set.n, start + o.batch);
-          const run = await runAttack(name, model, {
-            x: set.x.subarray(start * size, end * size), n: end - start,
-            labels: set.labels.subarray(start, end), ids: set.ids.slice(start, end),
-          }, { params: o.set, target: o.targeted ?? 'untargeted', seed: o.seed });
-          results.push(...run.results);
-          bar.tick(end - start);
-        }
+        // One run over every example: continuous batching keeps each call at --batch examples.
+        const batch = { x: set.x, n: set.n, labels: set.labels, ids: set.ids };
+        const run = await runAttack(name, model, batch, {
+          params: o.set, target: o.targeted ?? 'untargeted', seed: o.seed, slots: o.batch, onProgress: (finished) => bar.update(finished),
+        });
+        const { results } = run;
         bar.stop();
+        const check = o.checkBudget === undefined ? undefined : await checkBudget(run, model, batch, { examples: o.checkBudget, slots: o.batch });
         if (o.save) await saveResults(o.save, results, set.ids, model.inputShape, model.labels);
-        const summary = { model: model.name, data: o.data, attack: name, target: o.targeted ?? 'untargeted', seed: o.seed, params, scanned: set.scanned, ...summarizeAttack(results) };
+        const summary = {
+          model: model.name, data: o.data, attack: name, target: o.targeted ?? 'untargeted', seed: o.seed, params, scanned: set.scanned, ...summarizeAttack(results),
+          ...(check ? { budget_check: budgetCheckJson(check) } : {}),
+        };
         emit(!!o.json, summary, () => [
           `${name} (${summary.target}) on ${model.name}: ${summary.succeeded}/${summary.attempted} succeeded (${(100 * summary.success_rate).toFixed(1)}%)` +
             (summary.non_finite ? `, ${summary.non_finite} with NaN/Inf` : ''),
           table(['norm', 'mean', 'std'], DISTORTION_NORMS.map((k) => [k, summary[k].mean === null ? '-' : fmt(summary[k].mean!), summary[k].std === null ? '-' : fmt(summary[k].std!)])),
           `(over successful examples; ${set.scanned} examples classified to find ${set.n} correct ones)`,
+          ...(check ? ['', budgetCheckText(check)] : []),
         ].join('\n'));
       } finally {
         await model.dispose();
@@ -107,4 +110,24 @@ async function saveResults(dir: string, results: readonly AttackResult[], ids: r
       d?.l0, d?.l1, d?.l2, d?.linf, r.iterations, r.gradientCalls, r.forwardCalls, r.timeMs.toFixed(1), image].map(csv).join(','));
   }
   writeFileSync(join(dir, 'examples.csv'), rows.join('\n') + '\n');
+}
+
+function budgetCheckJson(c: BudgetCheck) {
+  return {
+    factor: c.factor, norm: c.norm ?? null, examples: c.examples.length, compared: c.compared,
+    median_ratio: c.median ?? null, p90_ratio: c.p90 ?? null, max_ratio: c.max ?? null, successes_gained: c.gained, successes_lost: c.lost,
+    per_example: c.examples.map((r) => ({
+      id: r.id, ratio: r.ratio ?? null, success: r.base.success, success_larger: r.larger.success,
+      gradient_calls: r.base.gradientCalls, gradient_calls_larger: r.larger.gradientCalls,
+    })),
+  };
+}
+
+/** The budget-adequacy table: distortion at the budget over distortion at factor x the budget. */
+function budgetCheckText(c: BudgetCheck): string {
+  const ratio = (v: number | undefined) => (v === undefined ? '-' : fmt(v));
+  return [
+    `budget check: ${c.examples.length} examples re-run at ${c.factor}x the budget` + (c.norm ? `; ratio = ${c.norm} distortion at the budget / at ${c.factor}x, over the ${c.compared} that succeeded at both` : ' (success only: the attack keeps to a fixed ball)'),
+    table(['median ratio', 'p90 ratio', 'max ratio', 'successes gained', 'successes lost'], [[ratio(c.median), ratio(c.p90), ratio(c.max), c.gained, c.lost]]),
+  ].join('\n');
 }

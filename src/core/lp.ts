@@ -74,11 +74,12 @@ export function steepestStep(adv: Float32Array, grad: Float32Array, step: number
 
 /**
  * Moves adv into the intersection of the box and the ball of radius eps around x, in place. L-inf: the
- * exact projection (per element). L2: the perturbation is scaled into the ball, then clipped to the box
- * (clipping only shrinks it, so it stays in the ball; not the exact projection onto the intersection,
- * which has no closed form, but what PGD implementations do).
+ * exact projection (per element). L2 and L1: the perturbation is projected onto the ball (L2 scaled, L1 by
+ * soft thresholding, Duchi et al. 2008), then clipped to the box (clipping only shrinks it, so it stays in
+ * the ball; not the exact projection onto the intersection, which has no closed form, but what PGD and
+ * FMN implementations do).
  */
-export function projectToBall(adv: Float32Array, x: Float32Array, eps: number, norm: StepNorm): void {
+export function projectToBall(adv: Float32Array, x: Float32Array, eps: number, norm: LpNorm): void {
   if (norm === 'linf') {
     for (let i = 0; i < adv.length; i++) {
       const lo = Math.max(0, x[i]! - eps);
@@ -87,9 +88,47 @@ export function projectToBall(adv: Float32Array, x: Float32Array, eps: number, n
     }
     return;
   }
+  if (norm === 'l1') {
+    const theta = l1Threshold(adv, x, eps);
+    for (let i = 0; i < adv.length; i++) {
+      const d = adv[i]! - x[i]!;
+      adv[i] = clip01(x[i]! + Math.sign(d) * Math.max(0, Math.abs(d) - theta));
+    }
+    return;
+  }
   const n = lpDistance(adv, x, 'l2');
   const scale = n > eps ? eps / n : 1;
   for (let i = 0; i < adv.length; i++) adv[i] = clip01(x[i]! + (adv[i]! - x[i]!) * scale);
+}
+
+/**
+ * The threshold theta >= 0 whose soft thresholding max(0, |d_i| - theta) puts d = adv - x on the L1 ball of
+ * radius eps (0 when d is inside already): with |d| sorted descending, theta = (sum of the first rho - eps)
+ * / rho for the largest rho whose rho-th magnitude still exceeds it.
+ */
+function l1Threshold(adv: Float32Array, x: Float32Array, eps: number): number {
+  const mags = new Float64Array(adv.length);
+  for (let i = 0; i < adv.length; i++) mags[i] = Math.abs(adv[i]! - x[i]!);
+  let total = 0;
+  for (const m of mags) total += m;
+  if (total <= eps) return 0;
+  mags.sort().reverse();
+  let sum = 0;
+  let theta = 0;
+  for (let j = 0; j < mags.length; j++) {
+    sum += mags[j]!;
+    const t = (sum - eps) / (j + 1);
+    if (mags[j]! <= t) break;
+    theta = t;
+  }
+  return theta;
+}
+
+/** Replaces image (in place) by a uniform point of the eps-ball around it, clipped to the box: a random start. */
+export function randomStartInBall(image: Float32Array, norm: LpNorm, eps: number, rng: Rng): void {
+  const delta = new Float64Array(image.length);
+  sampleBall(delta, norm, eps, rng);
+  for (let i = 0; i < image.length; i++) image[i] = clip01(image[i]! + delta[i]!);
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 
 /** The attacks a result can come from (attacks/registry.ts has one entry per name). */
-export type AttackName = 'fgsm' | 'ifgsm' | 'pgd' | 'cw-l2' | 'ead' | 'deepfool';
+export type AttackName = 'fgsm' | 'ifgsm' | 'pgd' | 'cw-l2' | 'ead' | 'deepfool' | 'fmn' | 'apgd';
 
 /**
  * - success: the returned image, re-classified with plain argmax (no kappa), is adversarial.

@@ -10,6 +10,14 @@ export interface ModelAttackResult {
   aggregate: AttackAggregate;
   /** Attempts that hit NaN or Inf: counted as attempted and not succeeded, and shown so they are not hidden. */
   nonFinite: number;
+  /** Mean cost per attempted example: gradient and forward calls it took part in, and seconds of wall time. */
+  cost: AttackCost;
+}
+
+export interface AttackCost {
+  gradientCalls: number;
+  forwardCalls: number;
+  seconds: number;
 }
 
 export interface AttackSummary {
@@ -26,12 +34,17 @@ export interface AttackSummary {
  */
 export function summarizeAttacks(rows: readonly Tagged<AttackRow>[], models: StudyModels): AttackSummary[] {
   const nonFinite = new Map<string, number>();
+  const costs = new Map<string, AttackCost & { attempts: number }>();
   const aggregates = aggregateRecords(
     rows.map(({ row, setting }) => {
-      if (row.status === 'non-finite') {
-        const k = JSON.stringify([setting.key, row.modelSha256]);
-        nonFinite.set(k, (nonFinite.get(k) ?? 0) + 1);
-      }
+      const k = JSON.stringify([setting.key, row.modelSha256]);
+      if (row.status === 'non-finite') nonFinite.set(k, (nonFinite.get(k) ?? 0) + 1);
+      const cost = costs.get(k) ?? { attempts: 0, gradientCalls: 0, forwardCalls: 0, seconds: 0 };
+      cost.attempts++;
+      cost.gradientCalls += row.gradientCalls;
+      cost.forwardCalls += row.forwardCalls;
+      cost.seconds += row.timeMs / 1000;
+      costs.set(k, cost);
       return { model: row.modelSha256, attack: row.method, settings: groupingSettings(setting), success: row.status === 'success', l0: row.l0, l1: row.l1, l2: row.l2, linf: row.linf };
     }),
   );
@@ -39,7 +52,10 @@ export function summarizeAttacks(rows: readonly Tagged<AttackRow>[], models: Stu
   for (const a of aggregates) {
     const key = settingKey({ method: a.attack, ...(a.settings as Pick<SettingParts, 'params' | 'targetKind'>) });
     const byModel = bySetting.get(key) ?? new Map<string, ModelAttackResult>();
-    byModel.set(a.model, { aggregate: a, nonFinite: nonFinite.get(JSON.stringify([key, a.model])) ?? 0 });
+    const k = JSON.stringify([key, a.model]);
+    const { attempts, gradientCalls, forwardCalls, seconds } = costs.get(k)!;
+    const cost = { gradientCalls: gradientCalls / attempts, forwardCalls: forwardCalls / attempts, seconds: seconds / attempts };
+    byModel.set(a.model, { aggregate: a, nonFinite: nonFinite.get(k) ?? 0, cost });
     bySetting.set(key, byModel);
   }
   // All rows of a setting ran the same attack; one row per setting says which.

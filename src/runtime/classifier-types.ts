@@ -19,6 +19,8 @@ export interface ClassifierInfo {
 }
 
 export interface Classifier extends ClassifierInfo {
+  /** Examples per engine call, when the classifier splits larger calls: callers fill calls to this size. */
+  readonly batchSize?: number;
   /** Logits for n examples laid out back to back: returns n * numClasses values. */
   logits(x: Float32Array, n: number): Promise<Float32Array>;
   dispose(): Promise<void>;

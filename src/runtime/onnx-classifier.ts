@@ -21,7 +21,7 @@ export class OnnxClassifier<M extends ModelIo = ModelIo> implements Differentiab
   readonly inputShape: readonly [number, number, number];
   readonly numClasses: number;
   readonly exampleSize: number;
-  private readonly batch: number;
+  readonly batchSize: number;
   private readonly gradients = new Map<string, Promise<GradientSession>>();
 
   private constructor(
@@ -42,7 +42,7 @@ export class OnnxClassifier<M extends ModelIo = ModelIo> implements Differentiab
     this.inputShape = canonical.inputShape;
     this.numClasses = canonical.numClasses;
     this.exampleSize = canonical.inputShape[0] * canonical.inputShape[1] * canonical.inputShape[2];
-    this.batch = canonical.fixedBatch ?? batchSize;
+    this.batchSize = canonical.fixedBatch ?? batchSize;
   }
 
   static async create<M extends ModelIo>(raw: Model, manifest: M, meta: { name: string; sha256: string; ids?: string[]; names?: string[] }, opts: ClassifierOptions = {}): Promise<OnnxClassifier<M>> {
@@ -63,8 +63,8 @@ export class OnnxClassifier<M extends ModelIo = ModelIo> implements Differentiab
     this.checkInput(x, n);
     const out = new Float32Array(n * this.numClasses);
     const [c, h, w] = this.inputShape;
-    for (let start = 0; start < n; start += this.batch) {
-      const count = Math.min(this.batch, n - start);
+    for (let start = 0; start < n; start += this.batchSize) {
+      const count = Math.min(this.batchSize, n - start);
       // A fixed-batch graph gets a zero-padded last chunk; the padding's outputs are dropped.
       const rows = this.canonical.fixedBatch ?? count;
       const chunk = new Float32Array(rows * this.exampleSize);

@@ -77,11 +77,11 @@ for (const backend of ['typescript', 'onnx'] as const) {
       assertWithin(found, linf, 0.01);
     });
 
-    it('C&W-L2 reaches the minimal L2 within 1% (defaults and the paper preset)', async (t) => {
-      for (const name of ['cw-l2', 'paper-cw']) {
-        const { results } = await runAttack(name, s.model, { x: s.x, n: s.n, labels: s.labels, ids: ids(s.n) });
+    it('C&W-L2 reaches the minimal L2 within 1% (defaults, the paper preset, and warm-started with an early end of the search)', async (t) => {
+      for (const [name, params] of [['cw-l2', {}], ['paper-cw', {}], ['cw-l2', { warmStart: true, minGain: 0.001 }]] as const) {
+        const { results } = await runAttack(name, s.model, { x: s.x, n: s.n, labels: s.labels, ids: ids(s.n) }, { params });
         const found = successes(results, 'l2');
-        report(t, `${name} L2`, l2, found);
+        report(t, `${name} ${JSON.stringify(params)} L2`, l2, found);
         assertWithin(found, l2, 0.01);
         for (const r of results) assert.ok(r.c! > 0);
       }
@@ -98,6 +98,39 @@ for (const backend of ['typescript', 'onnx'] as const) {
         // Signed-gradient steps on a linear model use the whole budget.
         assert.ok(Math.abs(results[e]!.distortion!.linf - eps) < 1e-6);
       });
+    });
+
+    it('FMN reaches the minimal L2 and L-inf within 1%', async (t) => {
+      for (const [norm, expected] of [['l2', l2], ['linf', linf]] as const) {
+        const found = successes(await run(s, 'fmn', { norm }), norm);
+        report(t, `fmn ${norm}`, expected, found);
+        assertWithin(found, expected, 0.01);
+      }
+    });
+
+    it('FMN-L1 reaches the box-constrained minimal L1 within 1%', async (t) => {
+      const expected = Array.from({ length: s.n }, (_, e) => minimalL1InBox(base, e, 1));
+      const found = successes(await run(s, 'fmn', { norm: 'l1' }), 'l1');
+      report(t, 'fmn l1', expected, found);
+      assertWithin(found, expected, 0.01);
+    });
+
+    it('APGD (CE) succeeds just outside the minimal L-inf and L2 radius and cannot inside it', async (t) => {
+      for (const [norm, minimum] of [['linf', linf], ['l2', l2]] as const) {
+        for (const e of [0, 1, 2, 3]) {
+          const one = { x: s.x.subarray(e * SIZE, (e + 1) * SIZE), n: 1, labels: s.labels.subarray(e, e + 1), ids: [`item:${e}`] };
+          const outside = await runAttack('apgd', s.model, one, { params: { norm, eps: minimum[e]! * 1.01 } });
+          const inside = await runAttack('apgd', s.model, one, { params: { norm, eps: minimum[e]! * 0.99 } });
+          t.diagnostic(`apgd ${norm} example ${e}: minimal ${minimum[e]!.toFixed(5)}, found ${outside.results[0]!.distortion?.[norm]?.toFixed(5)}`);
+          assert.equal(outside.results[0]!.status, 'success', `${norm} example ${e} at 1.01 x minimal`);
+          assert.ok(outside.results[0]!.distortion![norm] <= minimum[e]! * 1.01 * (1 + 1e-5));
+          assert.equal(inside.results[0]!.status, 'failed', `${norm} example ${e} at 0.99 x minimal`);
+        }
+      }
+    });
+
+    it('APGD with the DLR loss on a 2-class model is an error naming the classes it needs', async () => {
+      await assert.rejects(run(s, 'apgd', { loss: 'dlr' }), (err: Error) => err.name === 'UserError' && /DLR loss needs at least 3 classes; this model has 2/.test(err.message));
     });
 
     it('EAD with the L1 rule finds a perturbation no larger in L1 than C&W', async (t) => {
@@ -118,6 +151,33 @@ for (const backend of ['typescript', 'onnx'] as const) {
         const found = successes(await run(s, name, params), 'l2');
         report(t, `${name} L2`, l2, found);
         assertWithin(found, l2, 0.01);
+      }
+    });
+
+    it('untargeted: FMN reaches the nearest boundary in L2 and L-inf within 1%', async (t) => {
+      const s = await onBackend(backend, linearSetup([1.5, 1.8, 2.2, 2.6], 4, 7));
+      for (const [norm, p] of [['l2', 2], ['linf', 1]] as const) {
+        const expected = minimal(s, [1, 2, 3, 4], p);
+        assertInsideBox(s, expected);
+        const found = successes(await run(s, 'fmn', { norm }), norm);
+        report(t, `fmn ${norm}`, expected, found);
+        assertWithin(found, expected, 0.01);
+      }
+    });
+
+    it('APGD with the DLR loss succeeds just outside the minimal L-inf radius, targeted and not', async (t) => {
+      const s = await onBackend(backend, linearSetup([1.5, 30, 30, 30], 4, 11));
+      const linf = minimal(s, [1], 1);
+      for (const targets of [undefined, new Int32Array(s.n).fill(1)]) {
+        for (let e = 0; e < s.n; e++) {
+          const one = { ...s, x: s.x.subarray(e * SIZE, (e + 1) * SIZE), n: 1, labels: s.labels.subarray(e, e + 1) };
+          const [outside] = await run(one, 'apgd', { loss: 'dlr', eps: linf[e]! * 1.01 }, targets?.subarray(e, e + 1));
+          const [inside] = await run(one, 'apgd', { loss: 'dlr', eps: linf[e]! * 0.99 }, targets?.subarray(e, e + 1));
+          t.diagnostic(`apgd dlr ${targets ? 'targeted' : 'untargeted'} example ${e}: ${outside!.status} at 1.01 x ${linf[e]!.toFixed(5)}`);
+          assert.equal(outside!.status, 'success');
+          assert.equal(outside!.predicted, 1);
+          assert.equal(inside!.status, 'failed');
+        }
       }
     });
 
@@ -143,6 +203,26 @@ for (const backend of ['typescript', 'onnx'] as const) {
       });
     });
   });
+}
+
+/**
+ * The smallest L1 perturbation that carries example e of a linear model to the boundary Z_0 = Z_j inside
+ * the box: a fractional knapsack, filled greedily by the coordinates of largest |w_0 - w_j|, each moved as
+ * far as the box allows, until the logit gap is closed.
+ */
+function minimalL1InBox(s: LinearSetup, e: number, j: number): number {
+  let gap = logitGap(s, e, 0, j);
+  const coords = Array.from({ length: SIZE }, (_, d) => ({ w: s.W[j]![d]! - s.W[0]![d]!, x: s.x[e * SIZE + d]! }));
+  coords.sort((a, b) => Math.abs(b.w) - Math.abs(a.w));
+  let l1 = 0;
+  for (const { w, x } of coords) {
+    const room = w > 0 ? 1 - x : x;
+    const move = Math.min(room, gap / Math.abs(w));
+    l1 += move;
+    gap -= move * Math.abs(w);
+    if (gap <= 0) return l1;
+  }
+  throw new Error(`example ${e} cannot reach class ${j} inside the box`);
 }
 
 /**

@@ -8,8 +8,8 @@ import { linearSetup } from './models.js';
 const userError = (pattern: RegExp) => (err: unknown) => err instanceof UserError && pattern.test(err.message);
 
 describe('attack registry and parameters', () => {
-  it('registers the six attacks with documented parameters and their defaults', () => {
-    assert.deepEqual(Object.keys(ATTACKS).sort(), ['cw-l2', 'deepfool', 'ead', 'fgsm', 'ifgsm', 'pgd']);
+  it('registers the eight attacks with documented parameters and their defaults', () => {
+    assert.deepEqual(Object.keys(ATTACKS).sort(), ['apgd', 'cw-l2', 'deepfool', 'ead', 'fgsm', 'fmn', 'ifgsm', 'pgd']);
     for (const [name, attack] of Object.entries(ATTACKS)) {
       assert.equal(attack.name, name);
       assert.ok(attack.describe.length > 10);
@@ -20,8 +20,10 @@ describe('attack registry and parameters', () => {
         assert.equal(d.default, attack.defaults[d.key]);
       }
     }
-    assert.deepEqual(ATTACKS['cw-l2'].defaults, { kappa: 0, c: 0.01, binarySteps: 9, iterations: 1000, abortEarly: true, lr: 0.01 });
+    assert.deepEqual(ATTACKS['cw-l2'].defaults, { kappa: 0, c: 0.01, binarySteps: 9, iterations: 1000, abortEarly: true, warmStart: false, minGain: 0, lr: 0.01 });
     assert.equal(ATTACKS.ead.defaults.beta, 1e-3);
+    assert.deepEqual(ATTACKS.fmn.defaults, { norm: 'l2', iterations: 100, alpha: 1, gamma: 0.05 });
+    assert.deepEqual(ATTACKS.apgd.defaults, { eps: 8 / 255, norm: 'linf', loss: 'ce', iterations: 100, restarts: 1, randomStart: true });
   });
 
   it('accepts CLI strings for numbers and booleans', () => {
@@ -36,7 +38,9 @@ describe('attack registry and parameters', () => {
     assert.throws(() => resolveAttack('ifgsm', { iterations: 2.5 }), userError(/'iterations' got 2.5: .*int/));
     assert.throws(() => resolveAttack('ead', { rule: 'l2' }), userError(/'rule' got "l2": .*"l1"\|"en"/));
     assert.throws(() => resolveAttack('cw-l2', { abortEarly: 'maybe' }), userError(/'abortEarly' got "maybe": .*boolean/));
-    assert.throws(() => resolveAttack('jsma'), userError(/unknown attack or preset 'jsma'; attacks: fgsm, ifgsm, pgd, cw-l2, ead, deepfool; presets: paper-ifgsm-search/));
+    assert.throws(() => resolveAttack('fmn', { norm: 'l0' }), userError(/'norm' got "l0": .*"l1"\|"l2"\|"linf"/));
+    assert.throws(() => resolveAttack('fmn', { gamma: 1 }), userError(/'gamma' got 1: .*<1/));
+    assert.throws(() => resolveAttack('jsma'), userError(/unknown attack or preset 'jsma'; attacks: fgsm, ifgsm, pgd, cw-l2, ead, deepfool, fmn, apgd; presets: paper-ifgsm-search/));
   });
 
   it("has the study's presets, and overrides apply on top of them", () => {
@@ -44,8 +48,8 @@ describe('attack registry and parameters', () => {
     const cw = resolveAttack('paper-cw', { kappa: '20' });
     assert.equal(cw.attack.name, 'cw-l2');
     assert.equal(cw.preset, 'paper-cw');
-    assert.deepEqual(cw.params, { kappa: 20, c: 0.01, binarySteps: 9, iterations: 1000, abortEarly: true, lr: 0.002 });
-    assert.deepEqual(resolveAttack('paper-ead').params, { kappa: 0, c: 0.01, binarySteps: 9, iterations: 1000, abortEarly: true, lr: 0.01, beta: 1e-3, rule: 'l1' });
+    assert.deepEqual(cw.params, { kappa: 20, c: 0.01, binarySteps: 9, iterations: 1000, abortEarly: true, warmStart: false, minGain: 0, lr: 0.002 });
+    assert.deepEqual(resolveAttack('paper-ead').params, { kappa: 0, c: 0.01, binarySteps: 9, iterations: 1000, abortEarly: true, warmStart: false, minGain: 0, lr: 0.01, beta: 1e-3, rule: 'l1' });
   });
 
   it('has the transfer grids: FGSM eps, I-FGSM eps x iterations, C&W and EAD kappa', () => {

@@ -29,6 +29,28 @@ test('robustscope attack rejects an unknown parameter, naming it, before any wor
   assert.match(r.stderr, /epsilon/);
 });
 
+test('robustscope attack --check-budget prints the budget-adequacy table; FGSM, with no budget, is refused before any work', () => {
+  const args = ['attack', 'zoo:vgg-11-mini', '--data', 'synthetic', '--attack', 'fmn', '--set', 'iterations=10', '--limit', '6', '--batch', '4', '--check-budget', '3'];
+  const r = cli([...args, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const check = JSON.parse(r.stdout).budget_check;
+  assert.equal(check.factor, 4);
+  assert.equal(check.norm, 'l2');
+  assert.equal(check.examples, 3);
+  assert.equal(check.per_example.length, 3);
+  const ratios = check.per_example.map((e: { ratio: number | null }) => e.ratio).filter((v: number | null) => v !== null).sort((a: number, b: number) => a - b);
+  assert.equal(check.compared, ratios.length);
+  assert.equal(check.max_ratio, ratios.at(-1) ?? null);
+  // 4x the iterations: 40 gradient calls per example instead of 10.
+  for (const e of check.per_example) assert.deepEqual([e.gradient_calls, e.gradient_calls_larger], [10, 40]);
+  const text = cli(args);
+  assert.match(text.stdout, /budget check: 3 examples re-run at 4x the budget/);
+  assert.match(text.stdout, /median ratio +p90 ratio +max ratio +successes gained +successes lost/);
+  const fgsm = cli(['attack', 'zoo:vgg-11-mini', '--data', 'synthetic', '--attack', 'fgsm', '--check-budget', '3']);
+  assert.equal(fgsm.code, 2);
+  assert.match(fgsm.stderr, /fgsm takes a single step: it has no budget to check/);
+});
+
 test('robustscope transfer prints the N x (N-1) matrix with rates in [0,1] and explicit denominators', () => {
   const models = ['zoo:mlp-1', 'zoo:vgg-11-mini', 'zoo:alexnet-mini'];
   const r = cli(['transfer', '--models', models.join(','), '--data', 'synthetic', '--attack', 'fgsm', '--set', 'eps=0.1', '--limit', '12', '--json']);

@@ -41,6 +41,17 @@ describe('steps and projections', () => {
     projectToBall(b, c, 0.25, 'l2');
     assert.ok(Math.abs(lpDistance(b, c, 'l2') - 0.25) < 1e-6);
   });
+
+  it('projects onto the L1 ball by soft thresholding: the nearest point of the ball, a no-op inside it', () => {
+    const x = new Float32Array(4).fill(0.5);
+    // d = (0.3, -0.2, 0.05, 0) has L1 0.55; onto radius 0.3 the threshold is 0.1: (0.2, -0.1, 0, 0).
+    const a = new Float32Array([0.8, 0.3, 0.55, 0.5]);
+    projectToBall(a, x, 0.3, 'l1');
+    assert.deepEqual([...a].map((v) => +(v - 0.5).toFixed(6)), [0.2, -0.1, 0, 0]);
+    const inside = new Float32Array([0.6, 0.45, 0.5, 0.5]);
+    projectToBall(inside, x, 0.3, 'l1');
+    assert.deepEqual([...inside], [...new Float32Array([0.6, 0.45, 0.5, 0.5])]);
+  });
 });
 
 describe('sampleBall', () => {

@@ -95,6 +95,19 @@ describe('buildReport', () => {
     assert.deepEqual(tableOf(buildReport(noisy), 'attacks').rows, attacks.rows);
   });
 
+  it("shows each model's mean cost per attempted example under every attack setting", () => {
+    const costly: ReportData = { ...data, attacks: data.attacks.map((r, i) => ({ ...r, gradientCalls: 10 * (i + 1), forwardCalls: i, timeMs: 1000 * i })) };
+    const attacks = tableOf(buildReport(costly), 'attacks');
+    const rows = costly.attacks.filter((r) => r.method === CW.method && r.modelSha256 === 'sha-a-small');
+    const mean = (f: (r: (typeof rows)[number]) => number) => rows.reduce((a, r) => a + f(r), 0) / rows.length;
+    const r = rowWhere(attacks, { setting: CW_LABEL, model: 'a-small' });
+    assert.equal(rows.length, 4);
+    close(r.gradientCalls, mean((row) => row.gradientCalls));
+    close(r.forwardCalls, mean((row) => row.forwardCalls));
+    close(r.seconds, mean((row) => row.timeMs / 1000));
+    assert.ok(!attacks.columns.find((c) => c.key === 'gradientCalls')!.exportOnly);
+  });
+
   it('shows the scaling law that fitScalingLaw and scalingLaws compute, equation and intervals included', () => {
     const fits = tableOf(report, 'scaling-laws');
     const points = (l2: Record<string, number>) => Object.entries(l2).map(([model, distortion]) => ({ model: `sha-${model}`, top1Error: ERROR[model]!, distortion }));
@@ -216,8 +229,8 @@ describe('buildReport', () => {
 
   it('writes CSV with a header of column keys, numbers at full precision and quoted text', () => {
     const lines = toCsv(tableOf(report, 'attacks')).split('\r\n');
-    assert.equal(lines[0], 'setting,settings,model,family,attempted,succeeded,successRate,nonFinite,l2Mean,l2Std,linfMean,linfStd,l1Mean,l1Std,l0Mean,l0Std');
-    assert.equal(lines[2], `${CW_LABEL},"{""c"":0.01,""kappa"":0,""target"":""untargeted""}",a-large,Alpha,4,3,0.75,0,1,${meanStd([0.8, 1.2, 1.0]).std},0.09999999999999999,0.01632993161855452,10,1.632993161855452,100,16.32993161855452`);
+    assert.equal(lines[0], 'setting,settings,model,family,attempted,succeeded,successRate,nonFinite,l2Mean,l2Std,linfMean,linfStd,l1Mean,l1Std,l0Mean,l0Std,gradientCalls,forwardCalls,seconds');
+    assert.equal(lines[2], `${CW_LABEL},"{""c"":0.01,""kappa"":0,""target"":""untargeted""}",a-large,Alpha,4,3,0.75,0,1,${meanStd([0.8, 1.2, 1.0]).std},0.09999999999999999,0.01632993161855452,10,1.632993161855452,100,16.32993161855452,10,11,0.001`);
     assert.equal(lines.at(-1), '', 'ends with a line break');
     assert.equal(lines.length, 1 + 7 + 1);
     const models = toCsv(tableOf(report, 'models')).split('\r\n');

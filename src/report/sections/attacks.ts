@@ -13,7 +13,8 @@ export function attacksSection(ctx: ReportContext): SectionOutput {
     title: 'Attack success and distortion',
     caption:
       'Success rate = successes / attempted examples (a non-finite attempt counts as attempted and failed). ' +
-      'Distortions are norms of x_adv − x in canonical space (pixel range 1; L0 counts changed values), averaged over successful examples only.',
+      'Distortions are norms of x_adv − x in canonical space (pixel range 1; L0 counts changed values), averaged over successful examples only. ' +
+      'Cost is the mean over attempted examples of the batched gradient (and forward) calls each took part in and of its share of the wall time (a batch\'s time divided by its examples; it depends on the machine).',
     groupBy: 'setting',
     columns: [
       { key: 'setting', label: 'attack setting', kind: 'text' },
@@ -28,9 +29,12 @@ export function attacksSection(ctx: ReportContext): SectionOutput {
         { key: `${norm}Mean`, label: `mean ${NORM_LABELS[norm]}`, kind: 'number' },
         { key: `${norm}Std`, label: `std ${NORM_LABELS[norm]}`, kind: 'number', exportOnly: !SHOWN_STD.has(norm) },
       ]),
+      { key: 'gradientCalls', label: 'gradient calls / example', kind: 'number' },
+      { key: 'forwardCalls', label: 'forward calls / example', kind: 'number', exportOnly: true },
+      { key: 'seconds', label: 'seconds / example', kind: 'number' },
     ],
     rows: ctx.attacks.flatMap(({ setting, byModel }) =>
-      [...byModel].map(([sha, { aggregate: a, nonFinite }]): Row => {
+      [...byModel].map(([sha, { aggregate: a, nonFinite, cost }]): Row => {
         const m = ctx.models.get(sha);
         return {
           setting: setting.label,
@@ -42,6 +46,7 @@ export function attacksSection(ctx: ReportContext): SectionOutput {
           successRate: a.successRate,
           nonFinite,
           ...Object.fromEntries(DISTORTION_NORMS.flatMap((norm) => [[`${norm}Mean`, a.distortion[norm].mean], [`${norm}Std`, a.distortion[norm].std]])),
+          ...cost,
         };
       }),
     ),

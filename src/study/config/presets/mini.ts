@@ -16,7 +16,9 @@ export function miniPreset(): StudyConfigInput {
     attacks: [
       { id: 'fgsm', attack: 'fgsm', set: { eps: 0.1 } },
       { id: 'ifgsm', attack: 'paper-ifgsm-search', set: { iterations: 10, attempts: 6 } },
-      { id: 'cw', attack: 'paper-cw', set: { iterations: 100, binarySteps: 4, lr: 0.01 } },
+      // Measured against the paper's 1000 x 9 on zoo:resnet-20 (16 examples, issue 17): per-example L2
+      // median +0.5%, p90 +1.8%, max +6.9%, no success missed, at 1/6 of the gradient calls.
+      { id: 'cw', attack: 'paper-cw', set: { iterations: 300, binarySteps: 6, warmStart: true, minGain: 0.001 } },
       { id: 'ead', attack: 'paper-ead', set: { iterations: 100, binarySteps: 4 } },
     ],
     clever: { norm: 2, nb: 10, ns: 16, targets: ['untargeted'], count: 4 },

@@ -1,0 +1,44 @@
+import { UserError } from '../core/errors.js';
+import type { LpNorm } from '../core/lp.js';
+import type { AttackName, ParamValues } from './types.js';
+
+/**
+ * An attack's budget, scaled by a factor: the number of optimisation steps it may take. Constant-search
+ * attacks (C&W, EAD) and the I-FGSM search spend it on two axes, so each gets the square root of the factor
+ * (4x = twice the binary-search steps or budgets tried, each twice as long); every other iterative attack
+ * gets `factor` times its iterations. FGSM is a single step: it has no budget to scale.
+ */
+export function scaleBudget(attack: AttackName, params: ParamValues, factor: number): ParamValues {
+  const times = (key: string, by: number) => ({ [key]: Math.round((params[key] as number) * by) });
+  switch (attack) {
+    case 'fgsm':
+      throw new UserError('fgsm takes a single step: it has no budget to check');
+    case 'cw-l2':
+    case 'ead':
+      return { ...params, ...times('iterations', Math.sqrt(factor)), ...times('binarySteps', Math.sqrt(factor)) };
+    case 'ifgsm':
+      return params.search ? { ...params, ...times('iterations', Math.sqrt(factor)), ...times('attempts', Math.sqrt(factor)) } : { ...params, ...times('iterations', factor) };
+    default:
+      return { ...params, ...times('iterations', factor) };
+  }
+}
+
+/**
+ * The norm whose distortion an attack minimises, undefined for the attacks that only seek success within a
+ * fixed ball (FGSM, fixed-budget I-FGSM, PGD, APGD): their budget shows in successes alone.
+ */
+export function minimisedNorm(attack: AttackName, params: ParamValues): LpNorm | undefined {
+  switch (attack) {
+    case 'cw-l2':
+      return 'l2';
+    case 'ead':
+      return 'l1';
+    case 'ifgsm':
+      return params.search ? 'linf' : undefined;
+    case 'deepfool':
+    case 'fmn':
+      return params.norm as LpNorm;
+    default:
+      return undefined;
+  }
+}
