@@ -78,7 +78,7 @@ test('a database without a study, or with a store of another format, is refused 
     await client.connect();
     await client.query("UPDATE robustscope.meta SET value = '99' WHERE key = 'format'");
     await client.end();
-    await assert.rejects(openStore(db.url, { create: false }), (err: unknown) => err instanceof UserError && /format 99; this robustscope reads format 1/.test(err.message));
+    await assert.rejects(openStore(db.url, { create: false }), (err: unknown) => err instanceof UserError && /format 99; this robustscope reads format 2/.test(err.message));
   } finally {
     await db.drop();
   }
