@@ -2,7 +2,7 @@ import type { TransferOutcome } from '../records/outcomes.js';
 
 /**
  * Outcomes of transfer attempts, counted: the one definition the `transfer` command and the report's
- * matrices share. Only transferred and not-transferred examples are in the rate; both exclusions are
+ * matrices share. Only transferred and not-transferred examples are in the rate; the exclusions are
  * counted so every denominator can be printed.
  */
 export interface TransferCounts {
@@ -12,6 +12,8 @@ export interface TransferCounts {
   sourceFailed: number;
   /** The target model gets the clean image wrong already, so fooling it proves nothing. */
   targetMisclassifiesClean: number;
+  /** The target's logits on the adversarial image were NaN or Inf: it named no class. */
+  targetNonFinite: number;
 }
 
 const FIELD: Readonly<Record<TransferOutcome, keyof TransferCounts>> = {
@@ -19,10 +21,11 @@ const FIELD: Readonly<Record<TransferOutcome, keyof TransferCounts>> = {
   'not-transferred': 'notTransferred',
   'source-failed': 'sourceFailed',
   'target-misclassifies-clean': 'targetMisclassifiesClean',
+  'target-non-finite': 'targetNonFinite',
 };
 
 export function emptyTransferCounts(): TransferCounts {
-  return { transferred: 0, notTransferred: 0, sourceFailed: 0, targetMisclassifiesClean: 0 };
+  return { transferred: 0, notTransferred: 0, sourceFailed: 0, targetMisclassifiesClean: 0, targetNonFinite: 0 };
 }
 
 export function countOutcome(counts: TransferCounts, outcome: TransferOutcome): void {

@@ -30,14 +30,16 @@ export async function verify(batch: Batch, candidates: readonly Candidate[]): Pr
     const label = batch.labels[e]!;
     const target = batch.targets?.[e];
     const z = verified.get(e);
-    const success = z !== undefined && isAdversarial(z, label, target);
-    const status = nonFinite ? 'non-finite' : success ? 'success' : 'failed';
+    const predicted = z && argmax(z, z.length, 0);
+    // A candidate whose re-classification is NaN or Inf names no class: non-finite, never a success.
+    const success = predicted !== undefined && predicted !== null && isAdversarial(z!, label, target);
+    const status = nonFinite || predicted === null ? 'non-finite' : success ? 'success' : 'failed';
     return {
       status,
       success,
       label,
       target,
-      predicted: z && argmax(z, z.length, 0),
+      predicted: predicted ?? undefined,
       adversarial: success ? cand.image : undefined,
       distortion: success ? distortion(cand.image!, batch.original(e)) : undefined,
       ...(cand.eps !== undefined && success ? { eps: cand.eps } : {}),

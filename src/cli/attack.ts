@@ -1,5 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureWritableFolder, writeFileAtomic } from '../core/write-file.js';
 import { Option, type Command } from 'commander';
 import { loadModel, MODEL_NAMES } from '../models/load-model.js';
 import { loadDataset } from '../data/load-dataset.js';
@@ -10,7 +10,7 @@ import { UserError } from '../core/errors.js';
 import { aggregateRecords } from '../analysis/aggregate.js';
 import { DISTORTION_NORMS, type DistortionNorm } from '../core/lp.js';
 import { emit, fmt, progress, table } from './output.js';
-import { intOption, modelOptions, setOption, threadsFlag, resizeFlag, labelsFlag, type ModelFlags } from './options.js';
+import { countOption, sizeOption, modelOptions, setOption, threadsFlag, resizeFlag, labelsFlag, type ModelFlags } from './options.js';
 
 interface AttackFlags extends ModelFlags {
   data: string;
@@ -51,12 +51,12 @@ export function registerAttack(program: Command): void {
     .option('--attack <name>', `attack: ${Object.keys(ATTACKS).join(', ')}`)
     .option('--preset <name>', `named settings: ${Object.keys(PRESETS).join(', ')}`)
     .addOption(new Option('--targeted <kind>', 'targeted attack with this target choice').choices(TARGET_KINDS.filter((k) => k !== 'untargeted')))
-    .option('--limit <n>', 'correctly classified examples to attack', intOption, 100)
-    .option('--batch <b>', 'examples per batched call (a finished example\'s slot goes to the next)', intOption, 32)
-    .option('--seed <s>', 'seed of targets and random starts', intOption, 0)
+    .option('--limit <n>', 'correctly classified examples to attack', countOption, 100)
+    .option('--batch <b>', 'examples per batched call (a finished example\'s slot goes to the next)', sizeOption, 32)
+    .option('--seed <s>', 'seed of targets and random starts', countOption, 0)
     .option('--set <key=value>', 'attack parameter (repeatable), e.g. --set eps=0.03', setOption, {})
     .option('--save <dir>', 'write adversarial images (PNG) and a per-example CSV')
-    .option('--check-budget <n>', 're-run a seeded subsample of n examples at 4x the budget and compare per example', intOption)
+    .option('--check-budget <n>', 're-run a seeded subsample of n examples at 4x the budget and compare per example', sizeOption)
     .option('--json', 'machine-readable output')
     .addOption(labelsFlag()).addOption(threadsFlag()).addOption(resizeFlag())
     .addHelpText('after', () => `\nParameters (--set key=value):\n${Object.values(ATTACKS).map((a) => `  ${a.name}: ${paramDocs(a.paramsSchema).map((d) => `${d.key}${d.default !== undefined ? `=${d.default}` : ''}`).join(', ')}`).join('\n')}`)
@@ -65,6 +65,7 @@ export function registerAttack(program: Command): void {
       if (!name || (o.preset && o.attack)) throw new UserError('give exactly one of --attack <name> or --preset <name>');
       const { attack, params } = resolveAttack(name, o.set);
       if (o.checkBudget !== undefined) scaleBudget(attack.name, params, 4);
+      if (o.save) ensureWritableFolder(o.save);
       const model = await loadModel(spec, { ...modelOptions(o), batchSize: o.batch });
       try {
         const data = await loadDataset(o.data);
@@ -98,7 +99,6 @@ export function registerAttack(program: Command): void {
 }
 
 async function saveResults(dir: string, results: readonly AttackResult[], ids: readonly string[], shape: readonly [number, number, number], labels: readonly string[]): Promise<void> {
-  mkdirSync(dir, { recursive: true });
   const [c, h, w] = shape;
   const rows = ['index,id,status,label,target,predicted,l0,l1,l2,linf,iterations,gradient_calls,forward_calls,time_ms,image'];
   const csv = (v: unknown) => (typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v ?? '');
@@ -109,7 +109,7 @@ async function saveResults(dir: string, results: readonly AttackResult[], ids: r
     rows.push([i, ids[i], r.status, labels[r.label], r.target === undefined ? '' : labels[r.target], r.predicted === undefined ? '' : labels[r.predicted],
       d?.l0, d?.l1, d?.l2, d?.linf, r.iterations, r.gradientCalls, r.forwardCalls, r.timeMs.toFixed(1), image].map(csv).join(','));
   }
-  writeFileSync(join(dir, 'examples.csv'), rows.join('\n') + '\n');
+  writeFileAtomic(join(dir, 'examples.csv'), rows.join('\n') + '\n');
 }
 
 function budgetCheckJson(c: BudgetCheck) {

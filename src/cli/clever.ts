@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { NonFiniteError } from '../core/errors.js';
 import { loadModel, MODEL_NAMES } from '../models/load-model.js';
 import { loadDataset } from '../data/load-dataset.js';
 import { correctlyClassified } from '../data/correct-examples.js';
@@ -6,7 +7,7 @@ import { parseLpNorm } from '../core/lp.js';
 import { clever, summarizeClever, CLEVER_DEFAULTS } from '../metrics/clever.js';
 import { TARGET_KINDS, type TargetKind } from '../attacks/index.js';
 import { emit, fmt, progress, table } from './output.js';
-import { intOption, labelsFlag, modelOptions, positiveNumberOption, resizeFlag, threadsFlag, type ModelFlags } from './options.js';
+import { countOption, sizeOption, labelsFlag, modelOptions, positiveNumberOption, resizeFlag, threadsFlag, type ModelFlags } from './options.js';
 
 function targetList(value: string): TargetKind[] {
   const kinds = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -21,12 +22,12 @@ export function registerClever(program: Command): void {
     .requiredOption('--data <dataset>', 'image folder, synthetic, or cifar10:<dir>')
     .addOption(new Option('--norm <p>', 'perturbation norm').choices(['1', '2', 'inf']).default('2'))
     .option('--targets <list>', `comma-separated target kinds: ${TARGET_KINDS.join(', ')}`, targetList, ['top2', 'random', 'least-likely'] as TargetKind[])
-    .option('--nb <n>', 'batches of samples', intOption, CLEVER_DEFAULTS.nb)
-    .option('--ns <n>', 'samples per batch', intOption, CLEVER_DEFAULTS.ns)
+    .option('--nb <n>', 'batches of samples', sizeOption, CLEVER_DEFAULTS.nb)
+    .option('--ns <n>', 'samples per batch', sizeOption, CLEVER_DEFAULTS.ns)
     .option('--radius <r>', 'sampling radius (default by norm: L1 30, L2 3, Linf 0.1)', positiveNumberOption)
-    .option('--limit <n>', 'correctly classified examples to score', intOption, 20)
-    .option('--seed <s>', 'seed of targets and samples', intOption, 0)
-    .option('--batch <b>', 'gradient rows per call', intOption, CLEVER_DEFAULTS.batchSize)
+    .option('--limit <n>', 'correctly classified examples to score', countOption, 20)
+    .option('--seed <s>', 'seed of targets and samples', countOption, 0)
+    .option('--batch <b>', 'gradient rows per call', sizeOption, CLEVER_DEFAULTS.batchSize)
     .option('--json', 'machine-readable output')
     .addOption(labelsFlag()).addOption(threadsFlag()).addOption(resizeFlag())
     .action(async (spec: string, o: ModelFlags & { data: string; norm: string; targets: TargetKind[]; nb: number; ns: number; radius?: number; limit: number; seed: number; batch: number; json?: boolean }) => {
@@ -40,6 +41,9 @@ export function registerClever(program: Command): void {
         const results = await clever(model, set.x, set.n, set.labels, {
           norm, targets: o.targets, nb: o.nb, ns: o.ns, radius, seed: o.seed, ids: set.ids, batchSize: o.batch,
           onProgress: (done) => bar.update(done),
+        }).catch((err: unknown) => {
+          // Name the model whose gradients went non-finite.
+          throw err instanceof NonFiniteError ? new NonFiniteError(`${spec}: ${err.message}`) : err;
         });
         bar.stop();
         const summary = summarizeClever(results, norm);

@@ -14,7 +14,8 @@ const { version } = createRequire(import.meta.url)('../../../package.json') as {
 const program = new Command('robustscope')
   .description('Measure how robust image classifiers are to adversarial examples.')
   .version(version)
-  .showHelpAfterError()
+  // A usage error is one line like every user error (the full usage is one --help away).
+  .configureOutput({ outputError: (message, write) => write(`robustscope: ${message.replace(/^error: /, '').trimEnd()} (see --help)\n`) })
   .exitOverride();
 
 registerModels(program);

@@ -7,11 +7,12 @@ import { loadExamples, toChannels } from '../data/dataset.js';
 import { alignLabels } from '../data/labels.js';
 import { argmax, softmaxRow, topK } from '../runtime/logits.js';
 import { emit, fmt, progress, table, type Progress } from './output.js';
-import { defaultModelDir, pullFile, pullMember, type PullResult } from '../models/pull.js';
-import { basename, join } from 'node:path';
+import { defaultModelDir, pullFile, pullMember, urlFileName, type PullResult } from '../models/pull.js';
+import { confinedPath } from '../models/confined-path.js';
+import { basename } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { pullPaperModel } from '../models/catalog/paper-models.js';
-import { intOption, labelsFlag, modelOptions, resizeFlag, threadsFlag, type ModelFlags } from './options.js';
+import { countOption, sizeOption, labelsFlag, modelOptions, resizeFlag, threadsFlag, type ModelFlags } from './options.js';
 
 /** What a pull did: the file fetched (or found), and the model extracted from it when it was an archive. */
 function pulledLines(r: PullResult & { archive?: string }): string[] {
@@ -56,7 +57,7 @@ export function registerModels(program: Command): void {
     .description('classify image files')
     .argument('<model>', MODEL_NAMES)
     .argument('<image...>', 'image files (JPEG, PNG, WebP, ...)')
-    .option('--top <k>', 'classes to list per image', intOption, 5)
+    .option('--top <k>', 'classes to list per image', sizeOption, 5)
     .option('--json', 'machine-readable output')
     .addOption(labelsFlag()).addOption(threadsFlag()).addOption(resizeFlag())
     .action(async (spec: string, images: string[], o: ModelFlags & { top: number; json?: boolean }) => {
@@ -104,10 +105,11 @@ export function registerModels(program: Command): void {
         ].join('\n'));
         return;
       }
-      const name = basename(o.member ?? new URL(spec).pathname) || 'model.onnx';
-      const dest = o.out ?? join(defaultModelDir(), name);
+      const name = (o.member ? basename(o.member) : urlFileName(spec)) || 'model.onnx';
+      const dest = o.out ?? confinedPath(defaultModelDir(), name, `${spec}: file name`);
       const r = o.member ? await pullMember(spec, o.member, dest, { sha256: o.sha256, onProgress }) : await pullFile(spec, dest, { sha256: o.sha256, onProgress });
       bar?.stop();
+      if (!r.verified) process.stderr.write(`robustscope: warning: ${spec}: kept without verification (no --sha256 given); its sha256 is ${r.sha256}: pass --sha256 ${r.sha256} to pin it\n`);
       emit(!!o.json, r, () => pulledLines(r).join('\n'));
     });
 
@@ -115,8 +117,8 @@ export function registerModels(program: Command): void {
     .description('top-1 and top-5 accuracy on a dataset')
     .argument('<model>', MODEL_NAMES)
     .requiredOption('--data <dataset>', 'image folder, synthetic, or cifar10:<dir>')
-    .option('--limit <n>', 'evaluate the first n examples', intOption)
-    .option('--batch <b>', 'examples per batch', intOption, 32)
+    .option('--limit <n>', 'evaluate the first n examples', countOption)
+    .option('--batch <b>', 'examples per batch', sizeOption, 32)
     .option('--json', 'machine-readable output')
     .addOption(labelsFlag()).addOption(threadsFlag()).addOption(resizeFlag())
     .action(async (spec: string, o: ModelFlags & { data: string; limit?: number; batch: number; json?: boolean }) => {
@@ -127,20 +129,25 @@ export function registerModels(program: Command): void {
         const n = Math.min(o.limit ?? data.size, data.size);
         let top1 = 0;
         let top5 = 0;
+        let nonFinite = 0;
         const bar = progress('eval', n);
         for (let start = 0; start < n; start += o.batch) {
           const idx = Array.from({ length: Math.min(o.batch, n - start) }, (_, i) => start + i);
           const logits = await c.logits(await loadExamples(data, idx, c.inputShape, c.manifest.resize), idx.length);
           idx.forEach((item, row) => {
             const truth = toLogit[data.label(item)]!;
-            if (argmax(logits, c.numClasses, row) === truth) top1++;
+            const predicted = argmax(logits, c.numClasses, row);
+            if (predicted === null) nonFinite++;
+            if (predicted === truth) top1++;
             if (topK(logits, c.numClasses, row, 5).includes(truth)) top5++;
           });
           bar.tick(idx.length);
         }
         bar.stop();
-        const result = { model: c.name, data: o.data, examples: n, top1: n ? top1 / n : 0, top5: n ? top5 / n : 0 };
-        emit(!!o.json, result, () => `${c.name} on ${o.data}: top-1 ${(100 * result.top1).toFixed(2)}%, top-5 ${(100 * result.top5).toFixed(2)}% (${n} examples)`);
+        const result = { model: c.name, data: o.data, examples: n, top1: n ? top1 / n : 0, top5: n ? top5 / n : 0, non_finite: nonFinite };
+        // NaN/Inf logits name no class, so those examples count as wrong; say so rather than print a plain accuracy.
+        if (nonFinite > 0) process.stderr.write(`robustscope: warning: ${spec}: NaN or Inf logits on ${nonFinite} of ${n} examples (counted as wrong)\n`);
+        emit(!!o.json, result, () => `${c.name} on ${o.data}: top-1 ${(100 * result.top1).toFixed(2)}%, top-5 ${(100 * result.top5).toFixed(2)}% (${n} examples${nonFinite ? `, ${nonFinite} with NaN/Inf logits` : ''})`);
       } finally {
         await c.dispose();
       }

@@ -13,7 +13,7 @@ import { studyStatus, type StudyStatus } from '../study/store/status.js';
 import { reportStudy } from '../study/run/report-study.js';
 import { isPostgresUrl } from '../study/store/postgres-store.js';
 import { emit, progress, table, type Progress } from './output.js';
-import { intOption } from './options.js';
+import { countOption, sizeOption } from './options.js';
 
 const STORE_HELP = 'where the results are: an output folder (SQLite, the default) or a postgres:// URL shared by workers on many machines';
 
@@ -31,7 +31,7 @@ export function registerStudy(program: Command): void {
     .option('--config <file>', 'study config (YAML or JSON)')
     .option('--out <dir>', `output folder of the store and report (default: the config's out, else ./${DEFAULT_OUT})`)
     .option('--store <folder|url>', `${STORE_HELP} (default: --out)`)
-    .option('--jobs <n>', 'worker processes (results do not depend on it)', intOption, 1)
+    .option('--jobs <n>', 'worker processes (results do not depend on it)', sizeOption, 1)
     .option('--json', 'machine-readable output')
     .action(async (o: { preset?: string; config?: string; out?: string; store?: string; jobs: number; json?: boolean }) => {
       const config = chooseConfig(o);
@@ -40,6 +40,7 @@ export function registerStudy(program: Command): void {
         out: o.out,
         store: o.store,
         jobs: o.jobs,
+        onWarning: (message) => process.stderr.write(`robustscope: warning: ${message}\n`),
         onProgress: (p) => {
           if (p.unit) bar?.tick();
           else bar = progress('study', p.total);
@@ -60,8 +61,8 @@ export function registerStudy(program: Command): void {
     .addOption(presetFlag())
     .option('--config <file>', 'study config (YAML or JSON)')
     .requiredOption('--store <url>', 'postgres://user@host:port/database (one database per study)')
-    .option('--unit-timeout <s>', `seconds after which a running unit's worker is presumed dead and the unit retried (at most ${MAX_EXPIRE_SECONDS})`, intOption, DEFAULT_QUEUE_SETTINGS.expireSeconds)
-    .option('--retries <n>', 'times a unit whose worker died is retried before it is recorded as failed', intOption, DEFAULT_QUEUE_SETTINGS.retries)
+    .option('--unit-timeout <s>', `seconds after which a running unit's worker is presumed dead and the unit retried (at most ${MAX_EXPIRE_SECONDS})`, sizeOption, DEFAULT_QUEUE_SETTINGS.expireSeconds)
+    .option('--retries <n>', 'times a unit whose worker died is retried before it is recorded as failed', countOption, DEFAULT_QUEUE_SETTINGS.retries)
     .option('--json', 'machine-readable output')
     .action(async (o: { preset?: string; config?: string; store: string; unitTimeout: number; retries: number; json?: boolean }) => {
       requirePostgres(o.store);
@@ -73,8 +74,8 @@ export function registerStudy(program: Command): void {
   study.command('worker')
     .description("claim a submitted study's units and compute them until none is left (run one per machine, any number of machines)")
     .requiredOption('--store <url>', 'postgres:// URL the study was submitted to')
-    .option('--jobs <n>', 'units at once, each in its own process', intOption, 1)
-    .option('--threads <n>', 'ONNX Runtime intra-op threads per unit (default: 2, or the cores shared out among --jobs)', intOption)
+    .option('--jobs <n>', 'units at once, each in its own process', sizeOption, 1)
+    .option('--threads <n>', 'ONNX Runtime intra-op threads per unit (default: 2, or the cores shared out among --jobs)', sizeOption)
     .option('--wait', 'keep polling for units when none is left, instead of exiting')
     .option('--pull', "first fetch the paper models this machine lacks (robustscope models pull), to the config's paths")
     .option('--json', 'machine-readable output')

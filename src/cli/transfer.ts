@@ -9,7 +9,7 @@ import { runAttack, resolveAttack, TARGET_KINDS, type TargetKind } from '../atta
 import { evaluateTransfer, summarizeTransfer, type TransferSummary } from '../metrics/transfer.js';
 import { UserError } from '../core/errors.js';
 import { emit, progress, table } from './output.js';
-import { intOption, setOption, threadsFlag } from './options.js';
+import { countOption, sizeOption, setOption, threadsFlag } from './options.js';
 import type { OnnxClassifier } from '../runtime/onnx-classifier.js';
 
 interface TransferFlags {
@@ -33,9 +33,9 @@ export function registerTransfer(program: Command): void {
     .requiredOption('--attack <name>', 'attack or preset run on each source model')
     .addOption(new Option('--targeted <kind>', 'targeted: success = target class in the top 5 of the target model').choices(TARGET_KINDS.filter((k) => k !== 'untargeted')))
     .option('--set <key=value>', 'attack parameter (repeatable)', setOption, {})
-    .option('--limit <n>', 'correctly classified examples per source model', intOption, 50)
-    .option('--batch <b>', 'examples per batch', intOption, 32)
-    .option('--seed <s>', 'seed of targets and random starts', intOption, 0)
+    .option('--limit <n>', 'correctly classified examples per source model', countOption, 50)
+    .option('--batch <b>', 'examples per batch', sizeOption, 32)
+    .option('--seed <s>', 'seed of targets and random starts', countOption, 0)
     .option('--json', 'machine-readable output')
     .addOption(threadsFlag())
     .action(async (o: TransferFlags) => {
@@ -89,7 +89,7 @@ function render(names: string[], matrix: { source: string; target: string; summa
     const m = matrix.find((x) => x.source === s && x.target === t)!.summary;
     return m.rate === null ? 'n/a' : `${(100 * m.rate).toFixed(1)}% (${m.transferred}/${m.evaluated})`;
   };
-  const excluded = matrix.map((m) => `${m.source} -> ${m.target}: ${m.summary.sourceFailed} source attacks failed, ${m.summary.targetMisclassifiesClean} misclassified clean by the target`);
+  const excluded = matrix.map((m) => `${m.source} -> ${m.target}: ${m.summary.sourceFailed} source attacks failed, ${m.summary.targetMisclassifiesClean} misclassified clean by the target, ${m.summary.targetNonFinite} with NaN/Inf target logits`);
   return [
     'rows: source model; columns: target model; cell: transfer rate (transferred / evaluated)',
     table(['source \\ target', ...names], names.map((s) => [s, ...names.map((t) => cell(s, t))])),

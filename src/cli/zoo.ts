@@ -3,7 +3,7 @@ import { ZOO_ARCHITECTURES, zooArchitecture } from '../models/zoo/registry.js';
 import { readZooManifest, zooDir } from '../models/zoo/zoo-manifest.js';
 import { trainIntoZoo, TRAIN_DEFAULTS } from '../models/zoo/train.js';
 import { emit, fmt, progress, table } from './output.js';
-import { intOption, positiveNumberOption, threadsFlag } from './options.js';
+import { countOption, sizeOption, positiveNumberOption, threadsFlag } from './options.js';
 
 export function registerZoo(program: Command): void {
   const zoo = program.command('zoo').description('the built-in model zoo, trained by the project on the synthetic dataset');
@@ -25,11 +25,11 @@ export function registerZoo(program: Command): void {
   zoo.command('train')
     .description('train zoo models from scratch and publish them into the zoo folder')
     .option('--model <name>', `one architecture (default: all): ${ZOO_ARCHITECTURES.map((a) => a.name).join(', ')}`)
-    .option('--epochs <n>', 'training epochs', intOption, 8)
-    .option('--train-size <n>', 'training examples (first N of the synthetic train split)', intOption)
-    .option('--batch <b>', 'minibatch size', intOption, TRAIN_DEFAULTS.batchSize)
+    .option('--epochs <n>', 'training epochs', sizeOption, 8)
+    .option('--train-size <n>', 'training examples (first N of the synthetic train split)', sizeOption)
+    .option('--batch <b>', 'minibatch size', sizeOption, TRAIN_DEFAULTS.batchSize)
     .option('--lr <rate>', 'peak learning rate', positiveNumberOption, TRAIN_DEFAULTS.lr)
-    .option('--seed <s>', 'seed of weights, order and augmentation', intOption, TRAIN_DEFAULTS.seed)
+    .option('--seed <s>', 'seed of weights, order and augmentation', countOption, TRAIN_DEFAULTS.seed)
     .option('--json', 'machine-readable output')
     .addOption(threadsFlag())
     .action(async (o: { model?: string; epochs: number; trainSize?: number; batch: number; lr: number; seed: number; threads?: number; json?: boolean }) => {

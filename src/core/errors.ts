@@ -10,6 +10,18 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * A model produced NaN or Inf where a result needs finite values (CLEVER's gradients, say): the model's
+ * fault, not a bug. The CLI reports it like a user error; a study records the unit as failed with this
+ * message as the reason and goes on with the other units.
+ */
+export class NonFiniteError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NonFiniteError';
+  }
+}
+
 /** Message of any thrown value, for wrapping a library error into a UserError that names the file. */
 export function messageOf(err: unknown): string {
   const m = err instanceof Error ? err.message : String(err);

@@ -3,7 +3,7 @@ import { dualNorm, LP_NORMS, pNotation, sampleBall, type LpNorm } from '../core/
 import { exampleRng, type Rng } from '../core/rng.js';
 import { chooseTargets, TARGET_KINDS, type TargetKind } from '../core/targets.js';
 import type { ExampleId } from '../core/rng.js';
-import { UserError } from '../core/errors.js';
+import { NonFiniteError, UserError } from '../core/errors.js';
 import type { DifferentiableClassifier, LossHead } from '../runtime/classifier-types.js';
 import { fitReverseWeibull, type WeibullFit } from './weibull.js';
 
@@ -108,6 +108,7 @@ export async function clever(
       radius: opts.radius,
       batchSize,
       rng: exampleRng(opts.seed, ids[e]!, 'clever-sample'),
+      id: ids[e]!,
       onPoints: (points) => opts.onProgress?.(e * opts.nb * opts.ns + points, total),
     });
 
@@ -161,6 +162,8 @@ interface SamplingOptions {
   radius: number;
   batchSize: number;
   rng: Rng;
+  /** The example's id, named when its gradients are not finite. */
+  id: ExampleId;
   onPoints: (finished: number) => void;
 }
 
@@ -193,7 +196,7 @@ async function gradientNormMaxima(
     });
     for (let r = 0; r < rows; r++) {
       const q = dualNorm(grad.subarray(r * size, (r + 1) * size), opts.norm);
-      if (!Number.isFinite(q)) throw new Error(`CLEVER: the gradient for class ${j[r]} is not finite`);
+      if (!Number.isFinite(q)) throw new NonFiniteError(`CLEVER: the model's gradient for class ${j[r]} is NaN or Inf at a sample around example ${String(opts.id)}`);
       const m = maxima[rowClass[r]!]!;
       m[rowBatch[r]!] = Math.max(m[rowBatch[r]!]!, q);
     }

@@ -32,6 +32,8 @@ export interface TransferSummary {
   evaluated: number;
   sourceFailed: number;
   targetMisclassifiesClean: number;
+  /** The target's logits on the adversarial image were NaN or Inf. */
+  targetNonFinite: number;
 }
 
 /**
@@ -81,6 +83,7 @@ export async function evaluateTransfer(
     if (!a.targetCleanCorrect) return { outcome: 'target-misclassifies-clean', predicted: null, targetInTop5: null };
     const row = rowOf.get(i)!;
     const predicted = argmax(logits, k, row);
+    if (predicted === null) return { outcome: 'target-non-finite', predicted: null, targetInTop5: null };
     const targetInTop5 = targeted ? topK(logits, k, row, 5).includes(a.target!) : null;
     const transferred = targeted ? targetInTop5! : predicted !== a.label;
     return { outcome: transferred ? 'transferred' : 'not-transferred', predicted, targetInTop5 };
@@ -90,5 +93,5 @@ export async function evaluateTransfer(
 
 export function summarizeTransfer(outcomes: readonly TransferOutcome[]): TransferSummary {
   const c = countOutcomes(outcomes);
-  return { rate: transferRate(c), transferred: c.transferred, evaluated: evaluated(c), sourceFailed: c.sourceFailed, targetMisclassifiesClean: c.targetMisclassifiesClean };
+  return { rate: transferRate(c), transferred: c.transferred, evaluated: evaluated(c), sourceFailed: c.sourceFailed, targetMisclassifiesClean: c.targetMisclassifiesClean, targetNonFinite: c.targetNonFinite };
 }

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { decodeModel } from '../onnx/codec.js';
 import type { Model } from '../onnx/ir.js';
 import { validateModel } from '../onnx/validate.js';
@@ -10,6 +10,7 @@ import { sha256 } from './importers/model-file.js';
 import { readLabelList } from '../data/labels.js';
 import { SYNTHETIC_CLASSES } from '../data/synthetic/definition.js';
 import { zooDir, zooEntry } from './zoo/zoo-manifest.js';
+import { confinedPath } from './confined-path.js';
 import { UserError, messageOf } from '../core/errors.js';
 
 export interface LoadModelOptions extends ClassifierOptions {
@@ -72,7 +73,7 @@ function readZooModel(name: string, override: ManifestInput): ModelSource {
 /** Loads a model as a Classifier in canonical space (preprocessing inside the graph, logits out). */
 export async function loadModel(spec: string, opts: LoadModelOptions = {}): Promise<OnnxClassifier<Manifest>> {
   const src = await readModelSource(spec, opts.manifest);
-  const labelFile = opts.labels ?? (typeof src.manifest.labels === 'string' ? resolve(src.baseDir, src.manifest.labels) : undefined);
+  const labelFile = opts.labels ?? (typeof src.manifest.labels === 'string' ? confinedPath(src.baseDir, src.manifest.labels, `${spec}: manifest field 'labels'`) : undefined);
   const list = labelFile ? await readLabelList(labelFile) : Array.isArray(src.manifest.labels) ? { ids: src.manifest.labels, names: src.manifest.labels } : undefined;
   return OnnxClassifier.create(src.model, src.manifest, { name: src.manifest.name ?? spec, sha256: src.sha256, ids: list?.ids, names: list?.names }, opts);
 }

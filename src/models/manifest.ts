@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError, messageOf } from '../core/errors.js';
+import { parseJsonStrict } from '../core/strict-json.js';
 
 /**
  * How a model sees canonical input (float32 NCHW RGB in [0,1]) and what its outputs mean. The
@@ -62,7 +63,7 @@ export function parseManifest(value: unknown, source: string): Manifest {
 /** The JSON of a manifest file, not yet validated (overrides are merged in before `parseManifest`). */
 export function readManifestJson(path: string): unknown {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return parseJsonStrict(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new UserError(`${path}: cannot read manifest (${messageOf(err)})`);
   }

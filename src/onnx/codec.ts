@@ -108,6 +108,28 @@ function decodeGraph(g: Msg, where: string): Graph {
   };
 }
 
+/**
+ * Refuses a tensor anywhere in the message tree that keeps its data in another file. decodeTensor checks
+ * the tensors it decodes, but others pass through untouched to ONNX Runtime (a Constant's `sparse_value`,
+ * function bodies, ...), which would read the file relative to the process's working directory.
+ */
+function refuseExternalData(m: Msg, label: string): void {
+  const pending: Msg[] = [m];
+  while (pending.length > 0) {
+    const msg = pending.pop()!;
+    if ((msg.data_location ?? 0) === 1 || (Array.isArray(msg.external_data) && msg.external_data.length > 0)) {
+      throw new UserError(`${label}: tensor '${msg.name ?? ''}' stores its data in an external file; robustscope needs a self-contained .onnx file (re-save the model with all tensors inside it)`);
+    }
+    for (const value of Object.values(msg)) {
+      // Only nested messages can hold tensors; bytes, numbers and Longs are leaves.
+      if (Array.isArray(value)) for (const v of value) { if (isMessage(v)) pending.push(v); }
+      else if (isMessage(value)) pending.push(value);
+    }
+  }
+}
+
+const isMessage = (v: unknown): v is Msg => typeof v === 'object' && v !== null && !ArrayBuffer.isView(v) && !Long.isLong(v);
+
 /** Decodes an ONNX ModelProto. `label` (usually the file path) is named in every error. */
 export function decodeModel(bytes: Uint8Array, label = 'model'): Model {
   let m: Msg;
@@ -119,6 +141,7 @@ export function decodeModel(bytes: Uint8Array, label = 'model'): Model {
   if (!m.graph || (m.graph.node?.length ?? 0) === 0) {
     throw new UserError(`${label}: not a valid ONNX file (no graph or no nodes)`);
   }
+  refuseExternalData(m, label);
   return {
     irVersion: num(m.ir_version),
     opsetImports: (m.opset_import ?? []).map((o: Msg) => ({ domain: o.domain ?? '', version: num(o.version) })),

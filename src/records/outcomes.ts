@@ -18,6 +18,8 @@ export type AttackStatus = 'success' | 'failed' | 'non-finite';
  * an example transfers when the target misclassifies it; targeted, when the attack's target class is in
  * the target's top 5. Both exclusions are explicit outcomes, so every denominator can be printed: a
  * failed source attack has no image (the original code saved NaN images and counted them as successes),
- * and an example the target gets wrong even when clean says nothing about transfer.
+ * and an example the target gets wrong even when clean says nothing about transfer. A target whose logits
+ * are NaN or Inf on the image names no class at all: that is neither a transfer nor a resisted one, so it
+ * is its own outcome (runtime/logits.ts: a non-finite row has no argmax).
  */
-export type TransferOutcome = 'transferred' | 'not-transferred' | 'source-failed' | 'target-misclassifies-clean';
+export type TransferOutcome = 'transferred' | 'not-transferred' | 'source-failed' | 'target-misclassifies-clean' | 'target-non-finite';

@@ -25,6 +25,12 @@ export interface ModelRow extends Provenance {
   /** Canonical input shape [channels, height, width]. */
   inputShape: [number, number, number];
   numClasses: number;
+  /**
+   * What the model's results depend on besides the graph file: a sha256 over the file's sha256, the
+   * manifest in force (preprocessing, resize, outputs, ...) and the label list, so that a run into the
+   * same folder with another manifest or label order is refused instead of mixing results.
+   */
+  identity: string;
   /** Clean top-1 accuracy on the study's sampled examples (computed from the clean rows when read). */
   top1?: number;
 }
@@ -57,7 +63,8 @@ export interface CleanRow extends RowKey, Provenance {
   method: 'clean';
   /** Logit index of the true class. */
   label: number;
-  predicted: number;
+  /** The model's class; null when its logits were NaN or Inf (the example is then not correct). */
+  predicted: number | null;
   correct: boolean;
   inTop5: boolean;
 }
@@ -154,4 +161,9 @@ export interface UnitRow extends Provenance {
   shard: number;
   rows: number;
   timeMs: number;
+  /**
+   * Why the unit produced no rows, when the model failed it (NaN or Inf where a result needs finite
+   * values); null for a unit that ran. A failed unit is done: it is not retried by a resumed run.
+   */
+  failure: string | null;
 }

@@ -1,4 +1,4 @@
-import type { AttackRow, CleanRow, CleverRow, TransferRow } from '../records/records.js';
+import type { AttackRow, CleanRow, CleverRow, TransferRow, UnitRow } from '../records/records.js';
 import type { AttackSummary } from './attack-summary.js';
 import type { CleverSummary } from './clever-summary.js';
 import type { Section } from './section.js';
@@ -19,6 +19,8 @@ export interface ReportContext {
   attacks: AttackSummary[];
   clever: CleverSummary[];
   transfer: TransferMatrix[];
+  /** Units the model failed (NaN or Inf where finite values were needed), with the reason. */
+  failedUnits: readonly Pick<UnitRow, 'model' | 'phase' | 'method' | 'settings' | 'shard' | 'failure'>[];
   /** Seeds the bootstrap of the scaling-law intervals, so a report is a pure function of the store. */
   bootstrapSeed: number;
 }

@@ -1,4 +1,4 @@
-import type { AttackRow, CleanRow, CleverRow, ModelRow, TransferRow } from '../records/records.js';
+import type { AttackRow, CleanRow, CleverRow, ModelRow, TransferRow, UnitRow } from '../records/records.js';
 import { summarizeAttacks } from './attack-summary.js';
 import type { ChartSpec } from './chart.js';
 import { summarizeCleverRows } from './clever-summary.js';
@@ -26,6 +26,8 @@ export interface ReportData {
   attacks: readonly AttackRow[];
   clever: readonly CleverRow[];
   transfer: readonly TransferRow[];
+  /** Units the model failed (NaN or Inf where finite values were needed), with the reason; none by default. */
+  failedUnits?: readonly Pick<UnitRow, 'model' | 'phase' | 'method' | 'settings' | 'shard' | 'failure'>[];
   /** The study's configuration, shown verbatim in the method section. */
   config?: unknown;
   /** Version of the tool writing the report (the rows carry the versions that produced them). */
@@ -72,6 +74,7 @@ export function buildReport(data: ReportData): ReportModel {
     attacks: summarizeAttacks(rows.attacks, models),
     clever: summarizeCleverRows(rows.clever, models),
     transfer: transferMatrices(rows.transfer, models),
+    failedUnits: data.failedUnits ?? [],
     bootstrapSeed: data.attacks.reduce((min, r) => Math.min(min, r.seed), data.attacks[0]?.seed ?? 0),
   };
   const outputs = [modelsSection(ctx), attacksSection(ctx), scalingSection(ctx, scalingFits(ctx)), paretoSection(ctx), transferSection(ctx), cleverSection(ctx), methodSection(ctx)];

@@ -12,6 +12,8 @@ export interface StudyModel {
   /** Clean rows of the model; 0 when the store has none. */
   cleanEvaluated: number;
   cleanCorrect: number;
+  /** Clean examples whose logits were NaN or Inf (counted as wrong). */
+  cleanNonFinite: number;
   /** Clean top-1 accuracy: from the clean rows, else the model row's top1, else null (unknown). */
   accuracy: number | null;
 }
@@ -29,11 +31,12 @@ export interface StudyModels {
  * related architectures side by side, where the study's transfer findings (within-family transfer) show.
  */
 export function indexModels(models: readonly ModelRow[], clean: readonly CleanRow[]): StudyModels {
-  const counts = new Map<string, { evaluated: number; correct: number }>();
+  const counts = new Map<string, { evaluated: number; correct: number; nonFinite: number }>();
   for (const r of clean) {
-    const c = counts.get(r.modelSha256) ?? { evaluated: 0, correct: 0 };
+    const c = counts.get(r.modelSha256) ?? { evaluated: 0, correct: 0, nonFinite: 0 };
     c.evaluated++;
     if (r.correct) c.correct++;
+    if (r.predicted === null) c.nonFinite++;
     counts.set(r.modelSha256, c);
   }
   const nameCount = new Map<string, number>();
@@ -41,7 +44,7 @@ export function indexModels(models: readonly ModelRow[], clean: readonly CleanRo
   const bySha = new Map<string, StudyModel>();
   for (const m of models) {
     if (bySha.has(m.sha256)) throw new UserError(`model ${m.name}: sha256 ${m.sha256} is stored twice`);
-    const c = counts.get(m.sha256) ?? { evaluated: 0, correct: 0 };
+    const c = counts.get(m.sha256) ?? { evaluated: 0, correct: 0, nonFinite: 0 };
     bySha.set(m.sha256, {
       sha256: m.sha256,
       name: nameCount.get(m.name)! > 1 ? `${m.name} (${m.sha256.slice(0, 8)})` : m.name,
@@ -50,6 +53,7 @@ export function indexModels(models: readonly ModelRow[], clean: readonly CleanRo
       flopsPerImage: m.flopsPerImage,
       cleanEvaluated: c.evaluated,
       cleanCorrect: c.correct,
+      cleanNonFinite: c.nonFinite,
       accuracy: c.evaluated > 0 ? c.correct / c.evaluated : (m.top1 ?? null),
     });
   }

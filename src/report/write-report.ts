@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../core/write-file.js';
 import { join } from 'node:path';
 import { readChartLibrary } from './chart-library.js';
 import { toCsv } from './csv.js';
@@ -15,12 +15,12 @@ export interface WrittenReport {
 /**
  * Writes the report of `data` into `outDir`: report.html (self-contained, works offline), tables/<id>.csv
  * and tables/<id>.json for every table, and report.json with the whole report model and the config.
- * Files already there with the same names are replaced; others are left alone.
+ * Files already there with the same names are replaced, each atomically (a kill or a full disk leaves the
+ * old file or the new one, never half of one), report.html last; others are left alone.
  */
 export async function writeReport(outDir: string, data: ReportData): Promise<WrittenReport> {
   const model = buildReport(data);
   const library = await readChartLibrary();
-  await mkdir(join(outDir, 'tables'), { recursive: true });
   const files: [string, string][] = [
     [join(outDir, 'report.html'), renderHtml(model, library)],
     [join(outDir, 'report.json'), JSON.stringify({ ...model, config: data.config ?? null }, null, 2) + '\n'],
@@ -29,6 +29,6 @@ export async function writeReport(outDir: string, data: ReportData): Promise<Wri
       [join(outDir, 'tables', `${t.id}.json`), JSON.stringify(t, null, 2) + '\n'],
     ]),
   ];
-  for (const [path, text] of files) await writeFile(path, text);
+  for (const [path, text] of [...files.slice(1), files[0]!]) writeFileAtomic(path, text);
   return { html: files[0]![0], files: files.map(([path]) => path) };
 }

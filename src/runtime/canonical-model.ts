@@ -35,6 +35,10 @@ function sizeOf(d: Dim | undefined): number | undefined {
   return typeof d === 'number' && d > 0 ? d : undefined;
 }
 
+/** The largest image side and channel count a model may declare (ImageNet models take 224 to 600 pixels). */
+const MAX_SIDE = 8192;
+const MAX_CHANNELS = 4;
+
 /**
  * Prepends the manifest's preprocessing to the graph as ONNX nodes (so gradients flow through it and
  * attacks live in canonical space), and rewrites the outputs to logits [N, classes]: a trailing Softmax
@@ -57,6 +61,10 @@ export function canonicalModel(raw: Model, manifest: ModelIo, label: string): Ca
   const height = manifest.inputSize?.[0] ?? sizeOf(hDim);
   const width = manifest.inputSize?.[1] ?? sizeOf(wDim);
   if (!height || !width) throw new UserError(`${label}: input size is not fixed in the graph; state "inputSize": [H, W] in its manifest`);
+  // A crafted file can declare any size; one image must fit in memory many times over (batches, attacks).
+  if (height > MAX_SIDE || width > MAX_SIDE || channels > MAX_CHANNELS) {
+    throw new UserError(`${label}: input '${rawInput.name}' declares ${channels} x ${height} x ${width} images; at most ${MAX_CHANNELS} channels of ${MAX_SIDE} x ${MAX_SIDE} pixels are supported`);
+  }
   const fixedBatch = sizeOf(shape[0]);
 
   const model: Model = structuredClone(raw);

@@ -1,6 +1,14 @@
-/** Row-wise helpers over flat [n, k] logits. */
+/**
+ * Row-wise helpers over flat [n, k] logits.
+ *
+ * The one rule for non-finite logits: a row holding NaN or Inf names no class. argmax returns null and
+ * topK an empty list for it, so no caller can count such a row as a class (the argmax of an all-NaN row
+ * used to be class 0, which counted a broken model's outputs as transfers and as correct answers).
+ */
 
-export function argmax(logits: Float32Array, k: number, row: number): number {
+/** The class of a row (the first maximum wins a tie); null when the row holds NaN or Inf. */
+export function argmax(logits: Float32Array, k: number, row: number): number | null {
+  if (!allFinite(logits, row * k, (row + 1) * k)) return null;
   let best = 0;
   let bestValue = -Infinity;
   for (let j = 0; j < k; j++) {
@@ -10,8 +18,9 @@ export function argmax(logits: Float32Array, k: number, row: number): number {
   return best;
 }
 
-/** Indices of the `top` largest logits of a row, largest first (ties keep the lower index first). */
+/** Indices of the `top` largest logits of a row, largest first (ties keep the lower index first); none for a non-finite row. */
 export function topK(logits: Float32Array, k: number, row: number, top: number): number[] {
+  if (!allFinite(logits, row * k, (row + 1) * k)) return [];
   const idx = Array.from({ length: k }, (_, j) => j);
   const v = (j: number) => logits[row * k + j]!;
   return idx.sort((a, b) => v(b) - v(a) || a - b).slice(0, top);

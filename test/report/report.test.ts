@@ -234,7 +234,7 @@ describe('buildReport', () => {
     assert.equal(lines.at(-1), '', 'ends with a line break');
     assert.equal(lines.length, 1 + 7 + 1);
     const models = toCsv(tableOf(report, 'models')).split('\r\n');
-    assert.match(models[4]!, /^b-large,Beta,sha-b-large,40000000,1600000000,10,6,0\.6,,0$/, 'a missing mean is an empty field');
+    assert.match(models[4]!, /^b-large,Beta,sha-b-large,40000000,1600000000,10,6,0,0\.6,,0$/, 'a missing mean is an empty field');
   });
 
   it('names settings by method and target kind, adding only the parameters that tell them apart', () => {

@@ -1,9 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zooArchitecture } from '../../src/models/zoo/registry.js';
 import { GraphBuilder, modelOf } from '../../src/onnx/builder.js';
-import { encodeModel } from '../../src/onnx/codec.js';
+import { decodeModel, encodeModel } from '../../src/onnx/codec.js';
+import { zooDir } from '../../src/models/zoo/zoo-manifest.js';
+import { SYNTHETIC_CLASSES } from '../../src/data/synthetic/definition.js';
 import { Rng } from '../../src/core/rng.js';
 import type { StudyConfigInput } from '../../src/study/config/config-schema.js';
 import { openStudyStore } from '../../src/study/store/open-store.js';
@@ -35,6 +37,31 @@ export function linearModel(dir: string, size: number, seed = 1): string {
   g.output('logits', ['N', 10]);
   const path = join(dir, `linear-${size}px-${seed}.onnx`);
   writeFileSync(path, encodeModel(modelOf(g.graph)));
+  return path;
+}
+
+/**
+ * A copy of a trained zoo model that turns NaN on images whose first value (red, top left) is at least
+ * `threshold`: its logits get 0 * 1/relu(t - x[0]) added, which is 0 below the threshold and NaN (0 * Inf)
+ * from there on, in the forward pass and in the gradient alike. `threshold` -1 makes it NaN on every image.
+ */
+export function nanModel(dir: string, zooName: string, threshold: number): string {
+  const model = decodeModel(readFileSync(join(zooDir(), `${zooName}.onnx`)));
+  const { graph } = model;
+  const x = graph.inputs[0]!.name;
+  const out = graph.outputs[0]!.name;
+  const healthy = `${out}_healthy`;
+  for (const node of graph.nodes) node.outputs = node.outputs.map((o) => (o === out ? healthy : o));
+  const g = new GraphBuilder(graph);
+  const flat = g.op('Flatten', [x], { axis: 1 });
+  const first = g.op('Slice', [flat, g.constInt64('starts', [0]), g.constInt64('ends', [1]), g.constInt64('axes', [1])]);
+  const room = g.op('Relu', [g.op('Sub', [g.constFloat('t', [1], [threshold]), first])]);
+  const poison = g.op('Mul', [g.constFloat('zero', [1], [0]), g.op('Div', [g.constFloat('one', [1], [1]), room])]);
+  g.node('Add', [healthy, poison], {}, { outputs: [out] });
+  const path = join(dir, `nan-${zooName}-${threshold}.onnx`);
+  writeFileSync(path, encodeModel(model));
+  // The zoo's classes, so that it shares them with the zoo models in a transfer.
+  writeFileSync(join(dir, `nan-${zooName}-${threshold}.manifest.json`), JSON.stringify({ family: 'nan', labels: [...SYNTHETIC_CLASSES], outputs: 'logits' }));
   return path;
 }
 

@@ -3,7 +3,8 @@
  * order, hold the weights back to back (little-endian), optionally quantized.
  */
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
+import { confinedPath } from '../confined-path.js';
 import { messageOf, UserError } from '../../core/errors.js';
 import { DataType } from '../../onnx/ir.js';
 import { fromRawBytes } from '../../onnx/tensor.js';
@@ -29,7 +30,7 @@ export async function readWeights(manifest: unknown, modelJsonPath: string): Pro
       fail(`weightsManifest group ${g} needs 'paths' (file names) and 'weights' (a list)`);
     }
     const shardNames = paths as string[];
-    const shards = await Promise.all(shardNames.map((p) => readShard(resolve(dirname(modelJsonPath), p), modelJsonPath)));
+    const shards = await Promise.all(shardNames.map((p) => readShard(confinedPath(dirname(modelJsonPath), p, `${modelJsonPath}: weightsManifest`), modelJsonPath)));
     const bytes = Buffer.concat(shards);
     let offset = 0;
     for (const spec of specs as Record<string, unknown>[]) {

@@ -22,6 +22,7 @@ export function modelsSection(ctx: ReportContext): SectionOutput {
       { key: 'flopsPerImage', label: 'FLOPs per image', kind: 'si' },
       { key: 'cleanEvaluated', label: 'clean examples', kind: 'integer' },
       { key: 'cleanCorrect', label: 'correct', kind: 'integer' },
+      { key: 'cleanNonFinite', label: 'NaN/Inf logits', kind: 'integer' },
       { key: 'accuracy', label: 'clean top-1 accuracy', kind: 'fraction' },
       ...cleverColumns,
     ],
@@ -33,6 +34,7 @@ export function modelsSection(ctx: ReportContext): SectionOutput {
       flopsPerImage: m.flopsPerImage,
       cleanEvaluated: m.cleanEvaluated,
       cleanCorrect: m.cleanCorrect,
+      cleanNonFinite: m.cleanNonFinite,
       accuracy: m.accuracy,
       ...Object.fromEntries(
         ctx.clever.flatMap(({ setting, byModel }) => {
@@ -45,12 +47,31 @@ export function modelsSection(ctx: ReportContext): SectionOutput {
       ),
     })),
   };
+  const failed: Table = {
+    id: 'failed-units',
+    title: 'Failed units',
+    caption: 'Work units whose model produced NaN or Inf where the computation needs finite values: they have no rows, and the other units of the study are unaffected.',
+    columns: [
+      { key: 'model', label: 'model', kind: 'text' },
+      { key: 'phase', label: 'phase', kind: 'text' },
+      { key: 'method', label: 'method', kind: 'text' },
+      { key: 'shard', label: 'shard', kind: 'integer' },
+      { key: 'reason', label: 'reason', kind: 'text' },
+    ],
+    rows: ctx.failedUnits.map((u) => ({ model: u.model, phase: u.phase, method: u.method, shard: u.shard, reason: u.failure })),
+  };
+  const nonFinite = ctx.models.ordered.filter((m) => m.cleanNonFinite > 0);
   return {
     section: {
       id: 'models',
       title: 'Models',
-      blocks: [paragraph(`${ctx.models.ordered.length} models in ${ctx.models.families.length} families, grouped by family throughout the report.`), { kind: 'table', table }],
+      blocks: [
+        paragraph(`${ctx.models.ordered.length} models in ${ctx.models.families.length} families, grouped by family throughout the report.`),
+        { kind: 'table', table },
+        ...(nonFinite.length > 0 ? [paragraph(`NaN or Inf logits on clean examples (counted as wrong): ${nonFinite.map((m) => `${m.name} on ${m.cleanNonFinite}`).join(', ')}.`)] : []),
+        ...(failed.rows.length > 0 ? [{ kind: 'table' as const, table: failed }] : []),
+      ],
     },
-    tables: [table],
+    tables: failed.rows.length > 0 ? [table, failed] : [table],
   };
 }

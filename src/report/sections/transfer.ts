@@ -19,7 +19,9 @@ const CHAR_WIDTH = 7;
 const LABEL_ROTATION = 45;
 
 function excludedText(c: TransferCounts): string {
-  return `${plural(c.sourceFailed, 'failed source attack')}, ${plural(c.targetMisclassifiesClean, 'example', 'examples')} the target misclassifies clean`;
+  // NaN/Inf target logits are named only where they happened: a healthy study's text stays short.
+  const nonFinite = c.targetNonFinite > 0 ? `, ${plural(c.targetNonFinite, 'example', 'examples')} with NaN/Inf target logits` : '';
+  return `${plural(c.sourceFailed, 'failed source attack')}, ${plural(c.targetMisclassifiesClean, 'example', 'examples')} the target misclassifies clean${nonFinite}`;
 }
 
 function heatmap(ctx: ReportContext, matrix: TransferMatrix): ChartSpec {
@@ -125,6 +127,7 @@ export function transferSection(ctx: ReportContext): SectionOutput {
     { key: 'notTransferred', label: 'not transferred', kind: 'integer', exportOnly: true },
     { key: 'sourceFailed', label: 'excluded: source attack failed', kind: 'integer' },
     { key: 'targetMisclassifiesClean', label: 'excluded: target wrong on clean', kind: 'integer' },
+    { key: 'targetNonFinite', label: 'excluded: NaN/Inf target logits', kind: 'integer' },
   ] as const;
   const counts = (c: TransferCounts): Row => ({ ...c, evaluated: evaluated(c), rate: transferRate(c) });
   const summary: Table = {

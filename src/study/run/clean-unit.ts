@@ -22,6 +22,7 @@ export async function runCleanUnit(ctx: UnitContext, unit: CleanUnit, items: rea
       settings: unit.settings,
       seed: ctx.config.seed,
       label,
+      // null: the logits were NaN or Inf (runtime/logits.ts), stored as such and never counted correct.
       predicted,
       correct: predicted === label,
       inTop5: topK(logits, k, row, 5).includes(label),

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../../core/errors.js';
+import { NonFiniteError, UserError } from '../../core/errors.js';
 import type { StudyConfig } from '../config/config-schema.js';
 import { UnitContext } from './unit-context.js';
 import { executeTask } from './run-unit.js';
@@ -43,7 +43,7 @@ export function workerPool(config: StudyConfig, jobs: number, threads: number): 
       const pending = worker.pending;
       worker.pending = undefined;
       if (reply.type === 'result') pending?.resolve(reply.output);
-      else pending?.reject(reply.user ? new UserError(reply.message) : new Error(`worker: ${reply.message}`));
+      else pending?.reject(reply.nonFinite ? new NonFiniteError(reply.message) : reply.user ? new UserError(reply.message) : new Error(`worker: ${reply.message}`));
     });
     child.on('exit', (code, signal) => {
       worker.pending?.reject(new WorkerExitError(`a worker process exited (${signal ?? `code ${code}`}) in the middle of a unit`));

@@ -89,6 +89,9 @@ async function recordModels(store: StudyStore, models: readonly Unstamped<ModelR
     if (before && before.sha256 !== m.sha256) {
       throw new UserError(`${m.name} changed since ${store.location} was started (sha256 ${before.sha256} -> ${m.sha256}); restore the original file, or give another store`);
     }
+    if (before && before.identity !== m.identity) {
+      throw new UserError(`${m.name}: its manifest or label list changed since ${store.location} was started (same graph file, other preprocessing, outputs or class order); restore them, or give another store`);
+    }
   }
   const stamp = { toolVersion: TOOL_VERSION, createdAt: new Date().toISOString() };
   await store.putModels(models.filter((m) => !stored.has(m.name)).map((m) => ({ ...m, ...stamp })));

@@ -22,6 +22,7 @@ export async function reportStudy(store: string, out?: string): Promise<{ html: 
       attacks: await opened.attackRows(),
       clever: await opened.cleverRows(),
       transfer: await opened.transferRows(),
+      failedUnits: (await opened.units()).filter((u) => u.failure !== null),
       config: config ? JSON.parse(config) : undefined,
       toolVersion: TOOL_VERSION,
     };

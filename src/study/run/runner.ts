@@ -12,7 +12,7 @@ import { describeModels, recordStudy } from './record-study.js';
 import { ProgressTracker, studyStatus, writeProgress, type StudyStatus } from '../store/status.js';
 import { isPostgresUrl } from '../store/postgres-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
-import { buildTask, correctItems, stampOutput } from './unit-io.js';
+import { buildTask, correctItems, runOrFail, stampOutput } from './unit-io.js';
 
 export const DEFAULT_OUT = 'study';
 
@@ -38,6 +38,8 @@ export interface RunStudyOptions {
   /** Worker processes; default 1 (units then run in this process). Results do not depend on it. */
   jobs?: number;
   onProgress?: (progress: StudyProgress) => void;
+  /** Told of a damaged store repaired on open, and of each unit the model failed (stored as failed). */
+  onWarning?: (message: string) => void;
 }
 
 export interface RunStudyResult {
@@ -61,16 +63,20 @@ export async function runStudy(input: StudyConfigInput | StudyConfig, options: R
   const jobs = options.jobs ?? 1;
   if (!Number.isInteger(jobs) || jobs < 1) throw new UserError(`jobs must be a positive integer, got ${jobs}`);
   if (options.store !== undefined && isPostgresUrl(options.store)) return runOnQueue(config, options.store, jobs, options.onProgress);
-  return runLocally(config, resolve(options.store ?? options.out ?? config.out ?? DEFAULT_OUT), jobs, options.onProgress);
+  return runLocally(config, resolve(options.store ?? options.out ?? config.out ?? DEFAULT_OUT), jobs, options.onProgress, options.onWarning);
 }
 
-async function runLocally(config: StudyConfig, out: string, jobs: number, onProgress: RunStudyOptions['onProgress']): Promise<RunStudyResult> {
+async function runLocally(config: StudyConfig, out: string, jobs: number, onProgress: RunStudyOptions['onProgress'], onWarning: RunStudyOptions['onWarning']): Promise<RunStudyResult> {
   const started = performance.now();
   const { items } = await preflight(config);
   const models = await describeModels(config);
 
   const store = SqliteStore.open(out, { create: true });
   try {
+    const { units: damaged, orphanRows } = store.repaired;
+    if (damaged.length > 0 || orphanRows > 0) {
+      onWarning?.(`${store.path}: repaired a damaged store: ${damaged.length} unit(s) marked done had lost rows and ${orphanRows} row(s) belonged to no done unit; those units run again`);
+    }
     await recordStudy(store, config, items, models);
     const plan = planUnits(config, items.length);
     const stored = await store.units();
@@ -92,8 +98,10 @@ async function runLocally(config: StudyConfig, out: string, jobs: number, onProg
         await inLanes(executor.slots, queue, async (unit) => {
           const task = await buildTask(store, config, unit, items, byName, correct);
           tracker.start();
-          const { marker, rows } = stampOutput(unit, await executor.run(task));
+          const { output, failure } = await runOrFail((t) => executor.run(t), task);
+          const { marker, rows } = stampOutput(unit, output, failure);
           await store.commitUnit(marker, rows);
+          if (failure !== null) onWarning?.(`${unit.model}: ${unit.phase} unit ${unit.method} shard ${unit.shard} failed (stored as failed, the study goes on): ${failure}`);
           tracker.add(marker);
           writeProgress(tracker.status(true));
           report(marker);

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../records/canonical-json.js';
 import { UserError } from '../../core/errors.js';
 import { loadModel } from '../../models/load-model.js';
 import { summarize } from '../../models/summary.js';
@@ -35,7 +37,14 @@ export async function describeModel(entry: ModelEntry, classifier: OnnxClassifie
     flopsPerImage: summary.flopsPerImage,
     inputShape: [...classifier.inputShape],
     numClasses: classifier.numClasses,
+    identity: modelIdentity(classifier),
   };
+}
+
+/** The graph file's sha256, the manifest in force and the label list, hashed together (ModelRow.identity). */
+export function modelIdentity(classifier: Pick<OnnxClassifier, 'sha256' | 'manifest' | 'labels' | 'classIds'>): string {
+  const { sha256, manifest, labels, classIds } = classifier;
+  return createHash('sha256').update(canonicalJson({ sha256, manifest, labels, classIds })).digest('hex');
 }
 
 /**

@@ -1,3 +1,4 @@
+import { NonFiniteError } from '../../core/errors.js';
 import type { StudyConfig } from '../config/config-schema.js';
 import type { Unit } from '../plan/plan.js';
 import type { ItemRow, ModelRow, UnitRow } from '../../records/records.js';
@@ -47,9 +48,23 @@ export async function buildTask(
   }
 }
 
+/**
+ * A unit's output, or, when its model produced NaN or Inf where the unit needs finite values, no rows and
+ * the reason: such a unit is stored as failed (shown in status and report) instead of stopping the
+ * study, and a resumed run does not retry it. Any other error is rethrown.
+ */
+export async function runOrFail(run: (task: UnitTask) => Promise<UnitOutput>, task: UnitTask): Promise<{ output: UnitOutput; failure: string | null }> {
+  try {
+    return { output: await run(task), failure: null };
+  } catch (err) {
+    if (!(err instanceof NonFiniteError)) throw err;
+    return { output: { phase: task.unit.phase, rows: [], timeMs: 0 } as UnitOutput, failure: err.message };
+  }
+}
+
 /** The done-marker and the rows of a computed unit, stamped with this tool version and the time. */
-export function stampOutput(unit: Unit, output: UnitOutput): { marker: UnitRow; rows: UnitRows } {
+export function stampOutput(unit: Unit, output: UnitOutput, failure: string | null = null): { marker: UnitRow; rows: UnitRows } {
   const stamp = { toolVersion: TOOL_VERSION, createdAt: new Date().toISOString() };
-  const marker: UnitRow = { id: unit.id, phase: unit.phase, model: unit.model, method: unit.method, settings: unit.settings, shard: unit.shard, rows: output.rows.length, timeMs: output.timeMs, ...stamp };
+  const marker: UnitRow = { id: unit.id, phase: unit.phase, model: unit.model, method: unit.method, settings: unit.settings, shard: unit.shard, rows: output.rows.length, timeMs: output.timeMs, failure, ...stamp };
   return { marker, rows: { phase: output.phase, rows: output.rows.map((r) => ({ ...r, ...stamp })) } as UnitRows };
 }

@@ -2,6 +2,7 @@ import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
+import { writeError } from '../../core/write-file.js';
 
 /**
  * One process at a time owns a study folder. The store's SQLite layer (node-sqlite3-wasm) locks with a
@@ -30,7 +31,14 @@ export function lockFolder(dir: string, staleSqliteLock: string, waitMs = 5000):
   for (;;) {
     try {
       const fd = openSync(path, 'wx');
-      writeSync(fd, text);
+      try {
+        writeSync(fd, text);
+      } catch (err) {
+        // A full disk: leave no empty lock behind, and say why in one line.
+        closeSync(fd);
+        rmSync(path, { force: true });
+        throw writeError(path, err);
+      }
       closeSync(fd);
       return {
         release() {
@@ -38,7 +46,7 @@ export function lockFolder(dir: string, staleSqliteLock: string, waitMs = 5000):
         },
       };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw writeError(path, err);
     }
     const held = readLock(path);
     if (held.owner && isAlive(held.owner)) {

@@ -7,7 +7,7 @@ import type { AttackRow, CleanRow, CleverRow, ItemRow, ModelRow, Phase, Transfer
  */
 
 /** Bumped when the tables change; a store of another format is refused rather than misread. */
-export const FORMAT = '1';
+export const FORMAT = '2';
 
 export type Kind = 'text' | 'int' | 'real' | 'bool' | 'json' | 'f32';
 export type Column<R> = readonly [column: string, field: keyof R & string, kind: Kind, nullable?: 'null'];
@@ -31,7 +31,7 @@ export const MODELS: Table<ModelRow> = {
   name: 'models',
   columns: [
     ['name', 'name', 'text'], ['sha256', 'sha256', 'text'], ['family', 'family', 'text'], ['parameters', 'parameters', 'int'],
-    ['flops_per_image', 'flopsPerImage', 'int'], ['input_shape', 'inputShape', 'json'], ['num_classes', 'numClasses', 'int'], ...PROVENANCE,
+    ['flops_per_image', 'flopsPerImage', 'int'], ['input_shape', 'inputShape', 'json'], ['num_classes', 'numClasses', 'int'], ['identity', 'identity', 'text'], ...PROVENANCE,
   ],
   key: ['name'],
 };
@@ -40,14 +40,14 @@ export const UNITS: Table<UnitRow> = {
   name: 'units',
   columns: [
     ['id', 'id', 'text'], ['phase', 'phase', 'text'], ['model', 'model', 'text'], ['method', 'method', 'text'], ['settings', 'settings', 'text'],
-    ['shard', 'shard', 'int'], ['rows', 'rows', 'int'], ['time_ms', 'timeMs', 'real'], ...PROVENANCE,
+    ['shard', 'shard', 'int'], ['rows', 'rows', 'int'], ['time_ms', 'timeMs', 'real'], ['failure', 'failure', 'text', 'null'], ...PROVENANCE,
   ],
   key: ['id'],
 };
 
 export const CLEAN: Table<CleanRow> = {
   name: 'clean',
-  columns: [...ROW_KEY, ['label', 'label', 'int'], ['predicted', 'predicted', 'int'], ['correct', 'correct', 'bool'], ['in_top5', 'inTop5', 'bool'], ...PROVENANCE],
+  columns: [...ROW_KEY, ['label', 'label', 'int'], ['predicted', 'predicted', 'int', 'null'], ['correct', 'correct', 'bool'], ['in_top5', 'inTop5', 'bool'], ...PROVENANCE],
   key: KEY,
 };
 

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../core/write-file.js';
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { parseStudyConfig } from '../config/config-schema.js';
@@ -54,7 +55,9 @@ export class ProgressTracker {
 
   private count(unit: UnitRow): void {
     if (!this.planned.has(unit.id)) return;
-    this.phases[unit.phase].done++;
+    // A unit its model failed (NaN/Inf, UnitRow.failure) is finished but counted as failed, not done.
+    if (unit.failure !== null) this.phases[unit.phase].failed++;
+    else this.phases[unit.phase].done++;
     this.phases[unit.phase].rows += unit.rows;
     if (this.lastUpdate === null || unit.createdAt > this.lastUpdate) this.lastUpdate = unit.createdAt;
   }
@@ -63,14 +66,15 @@ export class ProgressTracker {
     const sum = (key: keyof PhaseStatus) => PHASES.reduce((total, p) => total + this.phases[p][key], 0);
     const total = sum('units');
     const done = sum('done');
-    const left = total - done;
+    const failed = sum('failed');
+    const left = total - done - failed;
     const pace = this.firstStart !== undefined && this.finished > 0 ? (Date.now() - this.firstStart) / this.finished : undefined;
     return {
       store: this.out,
-      state: running ? 'running' : total > 0 && done === total ? 'complete' : 'stopped',
+      state: running ? 'running' : total > 0 && left === 0 ? 'complete' : 'stopped',
       pid: running ? process.pid : null,
       phases: structuredClone(this.phases),
-      units: { total, done, running: running ? this.running : 0, failed: 0, left },
+      units: { total, done, running: running ? this.running : 0, failed, left },
       rows: sum('rows'),
       lastUpdate: this.lastUpdate,
       etaMs: running && pace !== undefined ? pace * left : null,
@@ -83,8 +87,7 @@ export class ProgressTracker {
 /** Written to a temporary file and renamed, so a reader never sees half of it. */
 export function writeProgress(status: StudyStatus): void {
   const path = join(status.store, PROGRESS_FILE);
-  writeFileSync(`${path}.tmp`, JSON.stringify(status, null, 2));
-  renameSync(`${path}.tmp`, path);
+  writeFileAtomic(path, JSON.stringify(status, null, 2));
 }
 
 /** The status of the study in an output folder or a PostgreSQL database. */

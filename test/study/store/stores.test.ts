@@ -19,14 +19,14 @@ const dir = tempDir('rs-stores-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const stamp = { toolVersion: '0.0.0', createdAt: '2026-01-01T00:00:00.000Z' };
-const model: ModelRow = { name: 'zoo:x', sha256: 'a'.repeat(64), family: 'f', parameters: 2 ** 40, flopsPerImage: 12345678901, inputShape: [3, 32, 32], numClasses: 10, ...stamp };
+const model: ModelRow = { name: 'zoo:x', sha256: 'a'.repeat(64), family: 'f', parameters: 2 ** 40, flopsPerImage: 12345678901, inputShape: [3, 32, 32], numClasses: 10, identity: 'b'.repeat(64), ...stamp };
 const clean: CleanRow[] = [true, false].map((correct, i) => ({ modelSha256: model.sha256, itemId: `test:${i}`, method: 'clean', settings: '{}', seed: 7, label: i, predicted: correct ? i : 9, correct, inTop5: true, ...stamp }));
 const attack: AttackRow = {
   modelSha256: model.sha256, itemId: 'test:0', method: 'fgsm', settings: '{"eps":0.1}', seed: 7, attack: 'fgsm', targetKind: 'untargeted', label: 0, target: null,
   status: 'success', predicted: 3, l0: 3072, l1: 1.5e-7, l2: Infinity, linf: 0.1, eps: null, c: null, iterations: 1, gradientCalls: 1, forwardCalls: 2, timeMs: 0.25,
   adversarial: Float32Array.from([0, -0, 1.5, 1e-38, 3.4e38, -2.5]), ...stamp,
 };
-const unit = (id: string, rows: number): UnitRow => ({ id, phase: 'clean', model: model.name, method: 'clean', settings: '{}', shard: 0, rows, timeMs: 1.5, ...stamp });
+const unit = (id: string, rows: number): UnitRow => ({ id, phase: 'clean', model: model.name, method: 'clean', settings: '{}', shard: 0, rows, timeMs: 1.5, failure: null, ...stamp });
 
 async function exercise(store: StudyStore): Promise<unknown> {
   await store.putMeta({ config: '{"a":1}', toolVersion: '0.0.0' });
@@ -78,7 +78,7 @@ test('a database without a study, or with a store of another format, is refused 
     await client.connect();
     await client.query("UPDATE robustscope.meta SET value = '99' WHERE key = 'format'");
     await client.end();
-    await assert.rejects(openStore(db.url, { create: false }), (err: unknown) => err instanceof UserError && /format 99; this robustscope reads format 1/.test(err.message));
+    await assert.rejects(openStore(db.url, { create: false }), (err: unknown) => err instanceof UserError && /format 99; this robustscope reads format 2/.test(err.message));
   } finally {
     await db.drop();
   }
