@@ -25,6 +25,8 @@ export interface ModelRow extends Provenance {
   /** Canonical input shape [channels, height, width]. */
   inputShape: [number, number, number];
   numClasses: number;
+  /** Layers with weights (convolutions, fully connected) on the longest input-to-output path of the graph. */
+  depth: number;
   /** Clean top-1 accuracy on the study's sampled examples (computed from the clean rows when read). */
   top1?: number;
 }
@@ -46,7 +48,7 @@ export interface RowKey {
   modelSha256: string;
   /** Dataset example id (`ItemRow.itemId`). */
   itemId: string;
-  /** Attack name or preset as the config wrote it, 'clean', 'clever' or 'transfer'. */
+  /** Attack name or preset as the config wrote it, 'clean', 'accuracy', 'clever' or 'transfer'. */
   method: string;
   /** Parameters as canonical JSON (sorted keys), the target kind included. */
   settings: string;
@@ -60,6 +62,19 @@ export interface CleanRow extends RowKey, Provenance {
   predicted: number;
   correct: boolean;
   inTop5: boolean;
+}
+
+/**
+ * A model's held-out accuracy on one shard of the evaluation split (dataset indices [start, end)), as
+ * counts: the study's accuracy is the whole split's, not the attacked sample's. `itemId` names the range.
+ */
+export interface AccuracyRow extends RowKey, Provenance {
+  method: 'accuracy';
+  start: number;
+  end: number;
+  evaluated: number;
+  correct: number;
+  inTop5: number;
 }
 
 /** The attack's own per-example outcome, stored as is. */
@@ -140,8 +155,8 @@ export interface TransferRow extends RowKey, Provenance {
   adaptation: string;
 }
 
-export type Phase = 'clean' | 'attack' | 'clever' | 'transfer';
-export const PHASES: readonly Phase[] = ['clean', 'attack', 'clever', 'transfer'];
+export type Phase = 'clean' | 'accuracy' | 'attack' | 'clever' | 'transfer';
+export const PHASES: readonly Phase[] = ['clean', 'accuracy', 'attack', 'clever', 'transfer'];
 
 /** The marker of a finished work unit, stored in the same transaction as its rows. */
 export interface UnitRow extends Provenance {

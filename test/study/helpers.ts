@@ -43,7 +43,7 @@ export function tinyConfig(models: readonly string[], overrides: Partial<StudyCo
   return {
     seed: 7,
     models: [...models],
-    dataset: { name: 'synthetic', count: 24 },
+    dataset: { name: 'synthetic', count: 24, heldOut: 1500 },
     shardSize: 4,
     attacks: [
       { attack: 'fgsm', set: { eps: [0.05, 0.1] } },
@@ -67,6 +67,7 @@ export function storeSnapshot(dir: string): string[] {
       ...store.items().map((r) => ({ table: 'items', ...r })),
       ...store.units().map((r) => ({ table: 'units', ...r })),
       ...store.cleanRows().map((r) => ({ table: 'clean', ...r })),
+      ...store.accuracyRows().map((r) => ({ table: 'accuracy', ...r })),
       ...store.attackRows({ images: true }).map((r) => ({ table: 'attacks', ...r })),
       ...store.cleverRows().map((r) => ({ table: 'clever', ...r })),
       ...store.transferRows().map((r) => ({ table: 'transfer', ...r })),

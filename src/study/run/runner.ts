@@ -7,7 +7,7 @@ import { configDiff } from '../config/config-diff.js';
 import { parseStudyConfig, type StudyConfig, type StudyConfigInput } from '../config/config-schema.js';
 import { inProcessExecutor, workerPool } from './executor.js';
 import { checkTransferModels, describeModel, loadStudyModel } from './study-models.js';
-import { planUnits, type Unit } from '../plan/plan.js';
+import { HELD_OUT_META, planUnits, type Unit } from '../plan/plan.js';
 import { preflight } from '../plan/preflight.js';
 import { PHASES, type ItemRow, type ModelRow, type UnitRow } from '../../records/records.js';
 import { eligibleItems } from '../plan/sampling.js';
@@ -59,15 +59,16 @@ export async function runStudy(input: StudyConfigInput | StudyConfig, options: R
   const jobs = options.jobs ?? 1;
   if (!Number.isInteger(jobs) || jobs < 1) throw new UserError(`jobs must be a positive integer, got ${jobs}`);
   const out = resolve(options.out ?? config.out ?? DEFAULT_OUT);
-  const { items } = await preflight(config);
+  const { items, heldOut } = await preflight(config);
   const models = await describeModels(config);
 
   const store = StudyStore.open(out, { create: true });
   try {
     recordConfig(store, config);
     recordItems(store, items);
+    recordHeldOut(store, heldOut);
     recordModels(store, models);
-    const plan = planUnits(config, items.length);
+    const plan = planUnits(config, { sample: items.length, heldOut });
     const stored = store.units();
     const done = new Set(stored.map((u) => u.id));
     const pending = plan.filter((u) => !done.has(u.id));
@@ -83,9 +84,9 @@ export async function runStudy(input: StudyConfigInput | StudyConfig, options: R
         const queue = pending.filter((u) => u.phase === phase);
         if (queue.length === 0) continue;
         // Attack and CLEVER units are cut from the clean pass, which is complete by now.
-        const correct = phase === 'clean' ? undefined : correctItems(store, models);
+        const eligible = phase === 'clean' ? undefined : eligibleByModel(config, items, correctItems(store, models));
         await inLanes(executor.slots, queue, async (unit) => {
-          const output = await executor.run(buildTask(store, config, unit, items, byName, correct));
+          const output = await executor.run(buildTask(store, unit, items, byName, eligible));
           const row = commit(store, unit, output);
           tracker.add(row);
           writeProgress(tracker.status(true));
@@ -160,6 +161,13 @@ function recordItems(store: StudyStore, items: readonly ItemRow[]): void {
   }
 }
 
+/** The held-out evaluation's size, like the sample, depends only on the config and the dataset. */
+function recordHeldOut(store: StudyStore, size: number): void {
+  const stored = store.meta(HELD_OUT_META);
+  if (stored === undefined) store.putMeta({ [HELD_OUT_META]: String(size) });
+  else if (Number(stored) !== size) throw new UserError(`the held-out evaluation has ${size} images, ${store.dir} was started with ${stored}: has the dataset changed?`);
+}
+
 function recordModels(store: StudyStore, models: readonly Unstamped<ModelRow>[]): void {
   const stored = new Map(store.models().map((m) => [m.name, m]));
   for (const m of models) {
@@ -180,25 +188,33 @@ function correctItems(store: StudyStore, models: readonly Unstamped<ModelRow>[])
   return correct;
 }
 
+/** Per model, the sampled items the sampling policy keeps for it, in sample order: attack shards are ranges of these. */
+function eligibleByModel(config: StudyConfig, items: readonly ItemRow[], correct: ReadonlyMap<string, ReadonlySet<string>>): Map<string, ItemRow[]> {
+  return new Map(config.models.map(({ name }) => {
+    const eligible = eligibleItems(config.dataset.sampling, name, correct);
+    return [name, items.filter((i) => eligible.has(i.itemId))];
+  }));
+}
+
 function buildTask(
   store: StudyStore,
-  config: StudyConfig,
   unit: Unit,
   items: readonly ItemRow[],
   models: ReadonlyMap<string, Unstamped<ModelRow>>,
-  correct: ReadonlyMap<string, ReadonlySet<string>> | undefined,
+  eligible: ReadonlyMap<string, readonly ItemRow[]> | undefined,
 ): UnitTask {
-  const shard = items.slice(unit.start, unit.end);
   switch (unit.phase) {
     case 'clean':
-      return { unit, items: shard };
+      return { unit, items: items.slice(unit.start, unit.end) };
+    case 'accuracy':
+      return { unit, items: [] };
     case 'attack':
-    case 'clever': {
-      const eligible = eligibleItems(config.dataset.sampling, unit.model, correct!);
-      return { unit, items: shard.filter((i) => eligible.has(i.itemId)) };
-    }
-    case 'transfer':
+    case 'clever':
+      return { unit, items: eligible!.get(unit.model)!.slice(unit.start, unit.end) };
+    case 'transfer': {
+      const shard = items.slice(unit.start, unit.end);
       return { unit, items: shard, transfer: transferInputs(store, unit, shard, models) };
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import { UserError } from '../../core/errors.js';
+import { graphDepth } from '../../models/graph-depth.js';
 import { loadModel } from '../../models/load-model.js';
 import { summarize } from '../../models/summary.js';
 import { ZOO_ARCHITECTURES } from '../../models/zoo/registry.js';
@@ -32,6 +33,7 @@ export async function describeModel(entry: ModelEntry, classifier: OnnxClassifie
     flopsPerImage: summary.flopsPerImage,
     inputShape: [...classifier.inputShape],
     numClasses: classifier.numClasses,
+    depth: graphDepth(classifier.raw.graph),
   };
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { parseStudyConfig } from '../config/config-schema.js';
 import { folderOwner } from './folder-lock.js';
-import { planUnits, type Unit } from '../plan/plan.js';
+import { HELD_OUT_META, planUnits, type Unit } from '../plan/plan.js';
 import { PHASES, type Phase, type UnitRow } from '../../records/records.js';
 import { STORE_FILE, openStudyStore } from './store.js';
 
@@ -90,7 +90,7 @@ export function studyStatus(out: string): StudyStatus {
     const stored = store.meta('config');
     if (stored === undefined) return new ProgressTracker(out, [], []).status(false);
     const config = parseStudyConfig(JSON.parse(stored), join(out, STORE_FILE));
-    return new ProgressTracker(out, planUnits(config, store.items().length), store.units()).status(false);
+    return new ProgressTracker(out, planUnits(config, { sample: store.items().length, heldOut: Number(store.meta(HELD_OUT_META) ?? 0) }), store.units()).status(false);
   } finally {
     store.close();
   }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import sqlite, { type Database, type JSValue, type SQLiteValue, type Statement } from 'node-sqlite3-wasm';
 import { UserError } from '../../core/errors.js';
 import { lockFolder, type FolderLock } from './folder-lock.js';
-import type { AttackRow, CleanRow, CleverRow, ItemRow, ModelRow, Phase, TransferRow, UnitRow } from '../../records/records.js';
+import type { AccuracyRow, AttackRow, CleanRow, CleverRow, ItemRow, ModelRow, Phase, TransferRow, UnitRow } from '../../records/records.js';
 
 /**
  * The study's SQLite store, `study.sqlite` in the output folder (DESIGN decision 5).
@@ -20,7 +20,7 @@ import type { AttackRow, CleanRow, CleverRow, ItemRow, ModelRow, Phase, Transfer
 
 export const STORE_FILE = 'study.sqlite';
 /** Bumped when the tables change; a store of another format is refused rather than misread. */
-const FORMAT = '1';
+const FORMAT = '2';
 
 type Kind = 'text' | 'int' | 'real' | 'bool' | 'json' | 'f32';
 type Column<R> = readonly [column: string, field: keyof R & string, kind: Kind, nullable?: 'null'];
@@ -44,7 +44,7 @@ const MODELS: Table<ModelRow> = {
   name: 'models',
   columns: [
     ['name', 'name', 'text'], ['sha256', 'sha256', 'text'], ['family', 'family', 'text'], ['parameters', 'parameters', 'int'],
-    ['flops_per_image', 'flopsPerImage', 'int'], ['input_shape', 'inputShape', 'json'], ['num_classes', 'numClasses', 'int'], ...PROVENANCE,
+    ['flops_per_image', 'flopsPerImage', 'int'], ['input_shape', 'inputShape', 'json'], ['num_classes', 'numClasses', 'int'], ['depth', 'depth', 'int'], ...PROVENANCE,
   ],
   key: ['name'],
 };
@@ -61,6 +61,15 @@ const UNITS: Table<UnitRow> = {
 const CLEAN: Table<CleanRow> = {
   name: 'clean',
   columns: [...ROW_KEY, ['label', 'label', 'int'], ['predicted', 'predicted', 'int'], ['correct', 'correct', 'bool'], ['in_top5', 'inTop5', 'bool'], ...PROVENANCE],
+  key: KEY,
+};
+
+const ACCURACY: Table<AccuracyRow> = {
+  name: 'accuracy',
+  columns: [
+    ...ROW_KEY, ['start_index', 'start', 'int'], ['end_index', 'end', 'int'], ['evaluated', 'evaluated', 'int'], ['correct', 'correct', 'int'],
+    ['in_top5', 'inTop5', 'int'], ...PROVENANCE,
+  ],
   key: KEY,
 };
 
@@ -99,11 +108,12 @@ const TRANSFER: Table<TransferRow> = {
 /** The rows one unit produced, by the table they go to. */
 export type UnitRows =
   | { phase: 'clean'; rows: CleanRow[] }
+  | { phase: 'accuracy'; rows: AccuracyRow[] }
   | { phase: 'attack'; rows: AttackRow[] }
   | { phase: 'clever'; rows: CleverRow[] }
   | { phase: 'transfer'; rows: TransferRow[] };
 
-const TABLE_OF: { [P in Phase]: Table<Extract<UnitRows, { phase: P }>['rows'][number]> } = { clean: CLEAN, attack: ATTACKS, clever: CLEVER, transfer: TRANSFER };
+const TABLE_OF: { [P in Phase]: Table<Extract<UnitRows, { phase: P }>['rows'][number]> } = { clean: CLEAN, accuracy: ACCURACY, attack: ATTACKS, clever: CLEVER, transfer: TRANSFER };
 
 /** Equality filters on columns; an array value matches any of its elements. */
 type Where = Readonly<Record<string, string | number | readonly (string | number)[] | undefined>>;
@@ -158,7 +168,7 @@ export class StudyStore {
       if (format !== FORMAT) throw new UserError(`${join(this.dir, STORE_FILE)} has store format ${format}; this robustscope reads format ${FORMAT}`);
       return;
     }
-    const tables = ([ITEMS, MODELS, UNITS, CLEAN, ATTACKS, CLEVER, TRANSFER] as Table<never>[]).map((t) => {
+    const tables = ([ITEMS, MODELS, UNITS, CLEAN, ACCURACY, ATTACKS, CLEVER, TRANSFER] as Table<never>[]).map((t) => {
       const columns = t.columns.map(([name, , kind, nullable]) => `${name} ${SQL_TYPE[kind]}${nullable ? '' : ' NOT NULL'}`);
       return `CREATE TABLE ${t.name} (${columns.join(', ')}, PRIMARY KEY (${t.key.join(', ')}));`;
     });
@@ -197,6 +207,11 @@ export class StudyStore {
     return this.select(CLEAN, { model_sha256: filter.modelSha256 });
   }
 
+  /** Held-out accuracy counts, one row per model and shard of the evaluation split. */
+  accuracyRows(filter: { modelSha256?: string } = {}): AccuracyRow[] {
+    return this.select(ACCURACY, { model_sha256: filter.modelSha256 });
+  }
+
   attackRows(filter: AttackRowFilter = {}): AttackRow[] {
     const where = { model_sha256: filter.modelSha256, method: filter.method, settings: filter.settings, item_id: filter.itemIds };
     const table = filter.images ? ATTACKS : { ...ATTACKS, columns: ATTACKS.columns.filter(([c]) => c !== 'adversarial') };
@@ -214,7 +229,7 @@ export class StudyStore {
   /** Rows per evidence table. */
   rowCounts(): Record<Phase, number> {
     const count = (t: Table<never>) => Number(this.db.get(`SELECT COUNT(*) AS n FROM ${t.name}`)!.n);
-    return { clean: count(CLEAN as Table<never>), attack: count(ATTACKS as Table<never>), clever: count(CLEVER as Table<never>), transfer: count(TRANSFER as Table<never>) };
+    return { clean: count(CLEAN as Table<never>), accuracy: count(ACCURACY as Table<never>), attack: count(ATTACKS as Table<never>), clever: count(CLEVER as Table<never>), transfer: count(TRANSFER as Table<never>) };
   }
 
   putItems(items: readonly ItemRow[]): void {
