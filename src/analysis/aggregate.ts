@@ -26,6 +26,11 @@ export interface AttackAggregate {
   successRate: number;
   /** Over successful examples only, as in the study: a failure has no adversarial example to measure. */
   distortion: Record<DistortionNorm, MeanStd>;
+  /**
+   * Every attempt's distortion in record order, a failure as +Infinity (no adversarial example within the
+   * attack's budget): what failure-robust statistics (median, robustness curve) are computed from.
+   */
+  perExample: Record<DistortionNorm, number[]>;
 }
 
 /**
@@ -34,25 +39,29 @@ export interface AttackAggregate {
  * for every norm is an upstream bug and throws, rather than turning a mean into NaN.
  */
 export function aggregateRecords(records: Iterable<AttackRecord>): AttackAggregate[] {
-  const groups = new Map<string, { first: AttackRecord; attempted: number; norms: Record<DistortionNorm, number[]> }>();
+  const groups = new Map<string, { first: AttackRecord; attempted: number; norms: Record<DistortionNorm, number[]>; perExample: Record<DistortionNorm, number[]> }>();
   for (const r of records) {
     const key = JSON.stringify([r.model, r.attack, canonicalJson(r.settings)]);
     let g = groups.get(key);
     if (!g) {
-      g = { first: r, attempted: 0, norms: { l0: [], l1: [], l2: [], linf: [] } };
+      g = { first: r, attempted: 0, norms: { l0: [], l1: [], l2: [], linf: [] }, perExample: { l0: [], l1: [], l2: [], linf: [] } };
       groups.set(key, g);
     }
     g.attempted++;
-    if (!r.success) continue;
+    if (!r.success) {
+      for (const norm of DISTORTION_NORMS) g.perExample[norm].push(Infinity);
+      continue;
+    }
     for (const norm of DISTORTION_NORMS) {
       const v = r[norm];
       if (typeof v !== 'number' || !Number.isFinite(v)) {
         throw new Error(`a successful ${r.attack} record of ${r.model} has ${norm} = ${String(v)}`);
       }
       g.norms[norm].push(v);
+      g.perExample[norm].push(v);
     }
   }
-  return [...groups.values()].map(({ first, attempted, norms }) => {
+  return [...groups.values()].map(({ first, attempted, norms, perExample }) => {
     const succeeded = norms.l2.length;
     return {
       model: first.model,
@@ -62,6 +71,7 @@ export function aggregateRecords(records: Iterable<AttackRecord>): AttackAggrega
       succeeded,
       successRate: succeeded / attempted,
       distortion: { l0: meanStd(norms.l0), l1: meanStd(norms.l1), l2: meanStd(norms.l2), linf: meanStd(norms.linf) },
+      perExample,
     };
   });
 }

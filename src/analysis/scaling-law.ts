@@ -78,25 +78,33 @@ export function fitScalingLaw(points: readonly ScalingPoint[], opts: ScalingLawO
   };
 }
 
+/** What a scaling law regresses for one model and norm; null when the model has no value (it is then excluded). */
+export type ModelStatistic = (aggregate: AttackAggregate, norm: DistortionNorm) => number | null;
+
+/** The study's statistic: the mean distortion over successful examples. */
+export const meanOverSuccesses: ModelStatistic = (a, norm) => a.distortion[norm].mean;
+
 export interface ScalingLawEntry {
   attack: string;
   settings: Readonly<Record<string, unknown>>;
   norm: DistortionNorm;
   /** null when fewer than 2 models with different errors had successes to measure. */
   law: ScalingLaw | null;
-  /** Models left out because no attack on them succeeded (no distortion to average). */
+  /** Models left out because their statistic has no finite value (no success to average, a median of +Infinity). */
   excluded: string[];
 }
 
 /**
  * One scaling law per (attack, settings) and norm (by default L2 and L-inf, as in the study), from
- * per-model aggregates and each model's top-1 error.
+ * per-model aggregates and each model's top-1 error, of a per-model statistic (by default the study's
+ * mean over successes).
  */
 export function scalingLaws(
   aggregates: readonly AttackAggregate[],
   top1Error: ReadonlyMap<string, number>,
-  opts: ScalingLawOptions & { norms?: readonly DistortionNorm[] },
+  opts: ScalingLawOptions & { norms?: readonly DistortionNorm[]; statistic?: ModelStatistic },
 ): ScalingLawEntry[] {
+  const statistic = opts.statistic ?? meanOverSuccesses;
   const groups = new Map<string, AttackAggregate[]>();
   for (const a of aggregates) {
     const key = JSON.stringify([a.attack, canonicalJson(a.settings)]);
@@ -110,12 +118,12 @@ export function scalingLaws(
       for (const a of group) {
         const error = top1Error.get(a.model);
         if (error === undefined) throw new UserError(`no top-1 error given for model ${a.model}`);
-        const distortion = a.distortion[norm].mean;
-        if (distortion === null) excluded.push(a.model);
+        const distortion = statistic(a, norm);
+        if (distortion === null || !Number.isFinite(distortion)) excluded.push(a.model);
         else points.push({ model: a.model, top1Error: error, distortion });
       }
       const fittable = new Set(points.map((p) => p.top1Error)).size >= 2;
-      const law = fittable ? fitScalingLaw(points, { ...opts, stream: `${key} ${norm}` }) : null;
+      const law = fittable ? fitScalingLaw(points, { ...opts, stream: `${opts.stream ?? ''}${key} ${norm}` }) : null;
       entries.push({ attack: group[0]!.attack, settings: group[0]!.settings, norm, law, excluded });
     }
   }
