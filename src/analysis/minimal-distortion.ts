@@ -90,3 +90,21 @@ export function robustnessCurve(values: readonly number[]): RobustnessCurve {
   });
   return { eps, notBroken, floor: (n - finite.length) / n };
 }
+
+/**
+ * Whether an attack's distortion measures robustness: C&W, EAD and DeepFool minimise it, and I-FGSM with
+ * `search` finds each example's smallest budget (with one iteration, FGSM's). FGSM, PGD and I-FGSM at a
+ * fixed budget return an example at the budget, so their distortion is the budget, not a measurement.
+ */
+export function searchesMinimalDistortion(attack: string, params: Readonly<Record<string, unknown>>): boolean {
+  switch (attack) {
+    case 'cw-l2':
+    case 'ead':
+    case 'deepfool':
+      return true;
+    case 'ifgsm':
+      return params.search === true;
+    default:
+      return false;
+  }
+}

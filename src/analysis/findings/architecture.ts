@@ -52,7 +52,7 @@ export function architectureFinding(groups: readonly ArchitectureGroup[], seed: 
     const interval = value === null ? null : bootstrapInterval(usable, familyMinusSize, { seed, stream: `architecture ${g.scope}` });
     return {
       scope: g.scope,
-      statistic: 'adjusted R² of ln(distortion) by family − by ln(parameters)',
+      statistic: 'adj. R² by family − by size',
       value,
       interval,
       verdict: intervalVerdict(interval),
@@ -62,7 +62,7 @@ export function architectureFinding(groups: readonly ArchitectureGroup[], seed: 
   return {
     id: 2,
     claim: 'Architecture matters more than size: the family explains more of a model\u2019s robustness than its parameter count.',
-    rule: `Per attack and norm: supported when the 95% bootstrap interval (resampling models) of the difference lies above 0, not supported when below 0, inconclusive otherwise. ${COMBINE_RULE}`,
+    rule: `Statistic: the adjusted R² of ln(median distortion) explained by family (one mean per family) minus that explained by ln(parameter count) (a line). Per attack and norm: supported when the 95% bootstrap interval (resampling models) of the difference lies above 0, not supported when below 0, inconclusive otherwise. ${COMBINE_RULE}`,
     evidence,
     verdict: combineVerdicts(evidence.map((e) => e.verdict)),
   };

@@ -50,7 +50,7 @@ export function depthFinding(groups: readonly DepthGroup[], seed: number): Findi
     const families = [...new Set(usable.map((p) => p.family))].filter((f) => new Set(usable.filter((p) => p.family === f).map((p) => p.depth)).size > 1);
     return {
       scope: g.scope,
-      statistic: 'within-family slope of L∞ distortion per layer of depth',
+      statistic: 'within-family slope per layer',
       value,
       interval,
       verdict: intervalVerdict(interval),
@@ -60,7 +60,7 @@ export function depthFinding(groups: readonly DepthGroup[], seed: number): Findi
   return {
     id: 3,
     claim: 'Within a family, deeper models are slightly more robust in L∞.',
-    rule: `Per attack: supported when the 95% bootstrap interval (models resampled within their families) of the slope lies above 0, not supported when below 0, inconclusive otherwise. ${COMBINE_RULE}`,
+    rule: `Statistic: the slope of median L∞ distortion on depth (weight layers on the longest path) with one intercept per family, so only differences within a family count. Per attack: supported when the 95% bootstrap interval (models resampled within their families) of the slope lies above 0, not supported when below 0, inconclusive otherwise. ${COMBINE_RULE}`,
     evidence,
     verdict: combineVerdicts(evidence.map((e) => e.verdict)),
   };

@@ -28,7 +28,7 @@ export function scalingVerdict(fit: Pick<ScalingFitSummary, 'interval' | 'r2'>):
 export function scalingFinding(fits: readonly ScalingFitSummary[]): Finding {
   const evidence: Evidence[] = fits.map((f) => ({
     scope: f.scope,
-    statistic: `slope of ${f.statistic} on ln(top-1 error)`,
+    statistic: `slope, ${f.statistic} fit`,
     value: f.slope,
     interval: f.interval,
     verdict: scalingVerdict(f),
@@ -37,7 +37,7 @@ export function scalingFinding(fits: readonly ScalingFitSummary[]): Finding {
   return {
     id: 1,
     claim: 'Distortion grows linearly in ln(top-1 error): more accurate models are less robust (a linear scaling law).',
-    rule: `Per attack and norm: supported when the slope's 95% bootstrap interval lies above 0 and R² ≥ ${MIN_R2}; not supported when the interval lies below 0; inconclusive otherwise (the interval contains 0, or the line explains less than half the variance). ${COMBINE_RULE}`,
+    rule: `Statistic: the slope of distortion (median over every attacked example, failures as +∞; and the study’s mean over successes) on ln(top-1 error) across models. Per attack, norm and statistic: supported when the slope's 95% bootstrap interval lies above 0 and R² ≥ ${MIN_R2}; not supported when the interval lies below 0; inconclusive otherwise (the interval contains 0, or the line explains less than half the variance). ${COMBINE_RULE}`,
     evidence,
     verdict: combineVerdicts(evidence.map((e) => e.verdict)),
   };

@@ -98,7 +98,7 @@ export function transferFinding(groups: readonly TransferGroup[], seed: number):
     const a = meanRate(pairs.filter((p) => !within(p)));
     const rows: Evidence[] = [{
       scope: g.scope,
-      statistic: 'mean transfer rate within families − across families',
+      statistic: 'rate within − across families',
       value: gap,
       interval: gapInterval,
       verdict: intervalVerdict(gapInterval),
@@ -109,7 +109,7 @@ export function transferFinding(groups: readonly TransferGroup[], seed: number):
     const leadInterval = widest === null ? null : bootstrapInterval(sources, (s) => leadOf(pick(s), widest.family), { seed, stream: `transfer widest ${g.scope}`, draw });
     rows.push({
       scope: g.scope,
-      statistic: `across-family rate of the widest-transferring family${widest ? ` (${widest.family})` : ''} − the other families'`,
+      statistic: `lead of the widest-transferring family${widest ? ` (${widest.family})` : ''}`,
       value: widest?.lead ?? null,
       interval: leadInterval,
       verdict: intervalVerdict(leadInterval),
@@ -120,7 +120,7 @@ export function transferFinding(groups: readonly TransferGroup[], seed: number):
     const share = asym.pairs === 0 ? null : wilsonInterval(asym.significant, asym.pairs);
     rows.push({
       scope: g.scope,
-      statistic: 'share of model pairs whose two directions differ (z-test, 5%)',
+      statistic: 'share of asymmetric pairs',
       value: share?.estimate ?? null,
       interval: share?.interval ?? null,
       verdict: share === null ? 'inconclusive' : asymmetryVerdict(share.interval),
@@ -132,6 +132,7 @@ export function transferFinding(groups: readonly TransferGroup[], seed: number):
     id: 4,
     claim: 'Adversarial examples transfer mostly within their family, one family\u2019s examples transfer widely, and transfer is asymmetric.',
     rule:
+      'Statistics: the mean transfer rate of same-family model pairs minus that of other pairs; the widest-transferring family\u2019s mean rate to other families minus the other families\u2019; the share of model pairs whose two directions differ (two-proportion z-test at 5%). ' +
       'Per transfer setting: within − across and the widest family\u2019s lead are supported when their 95% bootstrap interval (resampling source models) lies above 0, not supported when below 0, inconclusive otherwise. ' +
       `Asymmetry is supported when the Wilson interval of the share of asymmetric pairs lies above the ${CHANCE_ASYMMETRY * 100}% expected by chance, not supported when it lies below ${SYMMETRIC_BELOW * 100}%, inconclusive otherwise. ${COMBINE_RULE}`,
     evidence,

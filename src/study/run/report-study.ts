@@ -15,6 +15,7 @@ export async function reportStudy(out: string): Promise<{ html: string; files: s
       title: 'Is robustness the cost of accuracy?',
       models: store.models(),
       clean: store.cleanRows(),
+      accuracy: store.accuracyRows(),
       attacks: store.attackRows(),
       clever: store.cleverRows(),
       transfer: store.transferRows(),

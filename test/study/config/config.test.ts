@@ -36,11 +36,13 @@ test('both presets pass the schema and survive a JSON and a YAML round trip unch
   }
 });
 
-test('the mini preset covers the whole zoo with FGSM, I-FGSM search, C&W, EAD, CLEVER L2 and a transfer matrix', () => {
+test('the mini preset covers the whole zoo with FGSM, the FGSM and I-FGSM searches, C&W, EAD, CLEVER L2 and a transfer matrix, 100 attacked examples per model', () => {
   const mini = studyPreset('mini');
   assert.deepEqual(mini.models.map((m) => m.name), ZOO_ARCHITECTURES.map((a) => `zoo:${a.name}`));
   assert.equal(mini.dataset.name, 'synthetic');
-  assert.deepEqual(mini.attacks.map((a) => a.attack), ['fgsm', 'paper-ifgsm-search', 'paper-cw', 'paper-ead']);
+  assert.deepEqual(mini.attacks.map((a) => a.attack), ['fgsm', 'paper-fgsm-search', 'paper-ifgsm-search', 'paper-cw', 'paper-ead']);
+  assert.equal(mini.dataset.attacked, 100);
+  assert.equal(mini.dataset.heldOut ?? 'all', 'all');
   assert.equal(mini.clever?.norm, 2);
   assert.ok(mini.transfer && mini.transfer.attacks.length > 0);
 });
