@@ -1,4 +1,4 @@
-import { exampleRng } from '../core/rng.js';
+import { seededStream } from '../core/rng.js';
 
 /**
  * Statistics of per-example minimal distortions in which a failed attack counts as +Infinity: the attack
@@ -42,7 +42,7 @@ export function medianWithInterval(values: readonly number[], opts: MedianOption
   const level = opts.level ?? 0.95;
   const resamples = opts.resamples ?? 1000;
   const sorted = Float64Array.from(values).sort();
-  const rng = exampleRng(opts.seed, opts.stream, 'median-bootstrap');
+  const rng = seededStream(opts.seed, opts.stream, 'median-bootstrap');
   const medians = new Float64Array(resamples);
   const sample = new Float64Array(values.length);
   for (let b = 0; b < resamples; b++) {

@@ -1,4 +1,5 @@
-import { aggregateRecords, type AttackAggregate, type DistortionNorm } from '../analysis/aggregate.js';
+import { aggregateRecords, type AttackAggregate } from '../analysis/aggregate.js';
+import type { DistortionNorm } from '../core/lp.js';
 import { medianWithInterval, searchesMinimalDistortion, type MedianEstimate } from '../analysis/minimal-distortion.js';
 import type { AttackName } from '../attacks/types.js';
 import type { AttackRow } from '../records/records.js';

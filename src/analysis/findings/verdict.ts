@@ -1,4 +1,4 @@
-import { exampleRng } from '../../core/rng.js';
+import { seededStream } from '../../core/rng.js';
 import { percentileInterval } from '../stats.js';
 
 /** What this study's data say about one of the reference study's findings. */
@@ -63,7 +63,7 @@ export function bootstrapInterval<T>(
   statistic: (sample: readonly T[]) => number | null,
   opts: { seed: number; stream: string; draw?: (data: readonly T[], int: (n: number) => number) => T[] },
 ): [number, number] | null {
-  const rng = exampleRng(opts.seed, opts.stream, 'findings-bootstrap');
+  const rng = seededStream(opts.seed, opts.stream, 'findings-bootstrap');
   const int = (n: number) => rng.int(n);
   const draw = opts.draw ?? ((d, pick) => d.map(() => d[pick(d.length)]!));
   const values: number[] = [];

@@ -3,7 +3,7 @@ import { depthFinding } from '../../analysis/findings/depth.js';
 import { scalingFinding } from '../../analysis/findings/scaling.js';
 import { transferFinding, type TransferPair } from '../../analysis/findings/transfer.js';
 import type { Finding } from '../../analysis/findings/verdict.js';
-import { evaluated } from '../transfer-matrix.js';
+import { evaluated } from '../../analysis/transfer-counts.js';
 import type { ReportContext, SectionOutput } from '../report-context.js';
 import { NORM_LABELS } from '../format.js';
 import { paragraph, type Block } from '../section.js';
