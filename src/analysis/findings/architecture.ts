@@ -1,5 +1,5 @@
 import { ols } from '../stats.js';
-import { bootstrapInterval, combineVerdicts, COMBINE_RULE, intervalVerdict, type Evidence, type Finding } from './verdict.js';
+import { bootstrapInterval, combineVerdicts, intervalVerdict, type Evidence, type Finding } from './verdict.js';
 
 export interface ArchitecturePoint {
   model: string;
@@ -62,7 +62,7 @@ export function architectureFinding(groups: readonly ArchitectureGroup[], seed: 
   return {
     id: 2,
     claim: 'Architecture matters more than size: the family explains more of a model\u2019s robustness than its parameter count.',
-    rule: `Statistic: the adjusted R² of ln(median distortion) explained by family (one mean per family) minus that explained by ln(parameter count) (a line). Per attack and norm: supported when the 95% bootstrap interval (resampling models) of the difference lies above 0, not supported when below 0, inconclusive otherwise. ${COMBINE_RULE}`,
+    rule: `Statistic: the adjusted R² of ln(median distortion) explained by family (one mean per family) minus that explained by ln(parameter count) (a line). Per attack and norm: supported when the 95% bootstrap interval (resampling models) of the difference lies above 0, not supported when below 0, inconclusive otherwise.`,
     evidence,
     verdict: combineVerdicts(evidence.map((e) => e.verdict)),
   };

@@ -1,4 +1,4 @@
-import { bootstrapInterval, combineVerdicts, COMBINE_RULE, intervalVerdict, type Evidence, type Finding } from './verdict.js';
+import { bootstrapInterval, combineVerdicts, intervalVerdict, type Evidence, type Finding } from './verdict.js';
 
 export interface DepthPoint {
   model: string;
@@ -54,13 +54,13 @@ export function depthFinding(groups: readonly DepthGroup[], seed: number): Findi
       value,
       interval,
       verdict: intervalVerdict(interval),
-      basis: `${families.length} families with models of different depths (${families.join(', ') || 'none'})`,
+      basis: `${families.length} ${families.length === 1 ? 'family' : 'families'} with models of different depths (${families.join(', ') || 'none'})`,
     };
   });
   return {
     id: 3,
     claim: 'Within a family, deeper models are slightly more robust in L∞.',
-    rule: `Statistic: the slope of median L∞ distortion on depth (weight layers on the longest path) with one intercept per family, so only differences within a family count. Per attack: supported when the 95% bootstrap interval (models resampled within their families) of the slope lies above 0, not supported when below 0, inconclusive otherwise. ${COMBINE_RULE}`,
+    rule: `Statistic: the slope of median L∞ distortion on depth (weight layers on the longest path) with one intercept per family, so only differences within a family count. Per attack: supported when the 95% bootstrap interval (models resampled within their families) of the slope lies above 0, not supported when below 0, inconclusive otherwise.`,
     evidence,
     verdict: combineVerdicts(evidence.map((e) => e.verdict)),
   };

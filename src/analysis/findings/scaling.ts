@@ -1,4 +1,4 @@
-import { combineVerdicts, COMBINE_RULE, intervalVerdict, type Evidence, type Finding, type Verdict } from './verdict.js';
+import { combineVerdicts, intervalVerdict, type Evidence, type Finding, type Verdict } from './verdict.js';
 
 /** A fitted scaling law of one attack setting and norm (from fitScalingLaw). */
 export interface ScalingFitSummary {
@@ -37,7 +37,7 @@ export function scalingFinding(fits: readonly ScalingFitSummary[]): Finding {
   return {
     id: 1,
     claim: 'Distortion grows linearly in ln(top-1 error): more accurate models are less robust (a linear scaling law).',
-    rule: `Statistic: the slope of distortion (median over every attacked example, failures as +∞; and the study’s mean over successes) on ln(top-1 error) across models. Per attack, norm and statistic: supported when the slope's 95% bootstrap interval lies above 0 and R² ≥ ${MIN_R2}; not supported when the interval lies below 0; inconclusive otherwise (the interval contains 0, or the line explains less than half the variance). ${COMBINE_RULE}`,
+    rule: `Statistic: the slope of distortion (median over every attacked example, failures as +∞; and the study’s mean over successes) on ln(top-1 error) across models. Per attack, norm and statistic: supported when the slope's 95% bootstrap interval lies above 0 and R² ≥ ${MIN_R2}; not supported when the interval lies below 0; inconclusive otherwise (the interval contains 0, or the line explains less than half the variance).`,
     evidence,
     verdict: combineVerdicts(evidence.map((e) => e.verdict)),
   };

@@ -1,5 +1,5 @@
 import { wilsonInterval } from '../proportion.js';
-import { bootstrapInterval, combineVerdicts, COMBINE_RULE, intervalVerdict, type Evidence, type Finding, type Verdict } from './verdict.js';
+import { bootstrapInterval, combineVerdicts, intervalVerdict, type Evidence, type Finding, type Verdict } from './verdict.js';
 
 /** One ordered (source, target) pair of a transfer setting: examples evaluated and transferred. */
 export interface TransferPair {
@@ -134,7 +134,7 @@ export function transferFinding(groups: readonly TransferGroup[], seed: number):
     rule:
       'Statistics: the mean transfer rate of same-family model pairs minus that of other pairs; the widest-transferring family\u2019s mean rate to other families minus the other families\u2019; the share of model pairs whose two directions differ (two-proportion z-test at 5%). ' +
       'Per transfer setting: within − across and the widest family\u2019s lead are supported when their 95% bootstrap interval (resampling source models) lies above 0, not supported when below 0, inconclusive otherwise. ' +
-      `Asymmetry is supported when the Wilson interval of the share of asymmetric pairs lies above the ${CHANCE_ASYMMETRY * 100}% expected by chance, not supported when it lies below ${SYMMETRIC_BELOW * 100}%, inconclusive otherwise. ${COMBINE_RULE}`,
+      `Asymmetry is supported when the Wilson interval of the share of asymmetric pairs lies above the ${CHANCE_ASYMMETRY * 100}% expected by chance, not supported when it lies below ${SYMMETRIC_BELOW * 100}%, inconclusive otherwise.`,
     evidence,
     verdict: combineVerdicts(evidence.map((e) => e.verdict)),
   };

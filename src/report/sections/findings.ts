@@ -2,7 +2,7 @@ import { architectureFinding } from '../../analysis/findings/architecture.js';
 import { depthFinding } from '../../analysis/findings/depth.js';
 import { scalingFinding } from '../../analysis/findings/scaling.js';
 import { transferFinding, type TransferPair } from '../../analysis/findings/transfer.js';
-import type { Finding } from '../../analysis/findings/verdict.js';
+import { COMBINE_RULE, type Finding } from '../../analysis/findings/verdict.js';
 import { evaluated } from '../../analysis/transfer-counts.js';
 import type { ReportContext, SectionOutput } from '../report-context.js';
 import { NORM_LABELS } from '../format.js';
@@ -111,6 +111,7 @@ export function findingsSection(ctx: ReportContext, all: readonly Finding[]): Se
     ),
     { kind: 'table', table: summary },
     ...all.map((f) => paragraph(`Rule for finding ${f.id}: ${f.rule}`)),
+    paragraph(COMBINE_RULE),
     { kind: 'table', table: evidence },
   ];
   return { section: { id: 'findings', title: 'Findings', blocks }, tables: [summary, evidence] };
