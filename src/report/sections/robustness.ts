@@ -43,7 +43,7 @@ function chart(ctx: ReportContext, summary: AttackSummary, norm: MedianNorm): Ch
     title: `${normLabel} · ${summary.setting.label}`,
     description,
     height: SCATTER_HEIGHT,
-    notes: [`Each curve falls at the minimal distortions the attack found and ends at the share of examples it did not break; colours are families, as elsewhere.`],
+    notes: [],
     option,
   };
 }
@@ -54,7 +54,7 @@ export function robustnessSection(ctx: ReportContext): SectionOutput {
   const blocks: Block[] = [
     paragraph(
       'For each model, the fraction of its attacked examples that the attack did not break within a distortion budget (fraction not broken at eps = examples whose minimal distortion exceeds eps). ' +
-        'Unlike a mean over successes, the curve keeps every example: a failed attack stays unbroken at every budget.',
+        'Unlike a mean over successes, the curve keeps every example: a failed attack stays unbroken at every budget, so each curve ends at the share of examples its attack did not break. Colours are families, as elsewhere.',
     ),
   ];
   for (const summary of minimal) {
