@@ -31,7 +31,7 @@ const emptyOutput = (unit: Unit) => stampOutput(unit, { phase: 'clean', rows: []
 export async function runQueue(opts: { seconds?: number } = {}): Promise<unknown> {
   const count = Number(process.env.BENCH_QUEUE_UNITS ?? 2000);
   const config = parseStudyConfig({ models: ['zoo:linear'], dataset: { name: 'synthetic', count }, shardSize: 1, attacks: [] }, 'queue bench');
-  const plan = planUnits(config, count);
+  const plan = planUnits(config, { sample: count, heldOut: 0 });
   const server = startServer();
   try {
     const sqlite = await timeSqlite(plan);

@@ -28,6 +28,12 @@ const PAPER: Record<string, Preset> = {
     describe: 'I-FGSM smallest-budget search: eps from 0.02, double/halve then bisect, 9 attempts of 50 iterations',
     params: { search: true, eps: 0.02, attempts: 9, iterations: 50 },
   },
+  'paper-fgsm-search': {
+    attack: 'ifgsm',
+    // One I-FGSM step of size eps is FGSM (a step of eps, then the box): the search finds FGSM's smallest eps.
+    describe: 'FGSM smallest-budget search: one step of eps, eps from 0.02, double/halve then bisect, 9 attempts',
+    params: { search: true, eps: 0.02, attempts: 9, iterations: 1 },
+  },
   'paper-cw': {
     attack: 'cw-l2',
     // The paper cites C&W's lr 1e-2, but its code ran at 2e-3: the preset reproduces the numbers.

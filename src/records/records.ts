@@ -31,6 +31,8 @@ export interface ModelRow extends Provenance {
    * same folder with another manifest or label order is refused instead of mixing results.
    */
   identity: string;
+  /** Layers with weights (convolutions, fully connected) on the longest input-to-output path of the graph. */
+  depth: number;
   /** Clean top-1 accuracy on the study's sampled examples (computed from the clean rows when read). */
   top1?: number;
 }
@@ -52,7 +54,7 @@ export interface RowKey {
   modelSha256: string;
   /** Dataset example id (`ItemRow.itemId`). */
   itemId: string;
-  /** Attack name or preset as the config wrote it, 'clean', 'clever' or 'transfer'. */
+  /** Attack name or preset as the config wrote it, 'clean', 'accuracy', 'clever' or 'transfer'. */
   method: string;
   /** Parameters as canonical JSON (sorted keys), the target kind included. */
   settings: string;
@@ -67,6 +69,19 @@ export interface CleanRow extends RowKey, Provenance {
   predicted: number | null;
   correct: boolean;
   inTop5: boolean;
+}
+
+/**
+ * A model's held-out accuracy on one shard of the evaluation split (dataset indices [start, end)), as
+ * counts: the study's accuracy is the whole split's, not the attacked sample's. `itemId` names the range.
+ */
+export interface AccuracyRow extends RowKey, Provenance {
+  method: 'accuracy';
+  start: number;
+  end: number;
+  evaluated: number;
+  correct: number;
+  inTop5: number;
 }
 
 /** The attack's own per-example outcome, stored as is. */
@@ -147,8 +162,8 @@ export interface TransferRow extends RowKey, Provenance {
   adaptation: string;
 }
 
-export type Phase = 'clean' | 'attack' | 'clever' | 'transfer';
-export const PHASES: readonly Phase[] = ['clean', 'attack', 'clever', 'transfer'];
+export type Phase = 'clean' | 'accuracy' | 'attack' | 'clever' | 'transfer';
+export const PHASES: readonly Phase[] = ['clean', 'accuracy', 'attack', 'clever', 'transfer'];
 
 /** The marker of a finished work unit, stored in the same transaction as its rows. */
 export interface UnitRow extends Provenance {

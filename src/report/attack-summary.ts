@@ -1,4 +1,6 @@
 import { aggregateRecords, type AttackAggregate } from '../analysis/aggregate.js';
+import type { DistortionNorm } from '../core/lp.js';
+import { medianWithInterval, searchesMinimalDistortion, type MedianEstimate } from '../analysis/minimal-distortion.js';
 import type { AttackName } from '../attacks/types.js';
 import type { AttackRow } from '../records/records.js';
 import type { Tagged } from './tagged.js';
@@ -10,6 +12,8 @@ export interface ModelAttackResult {
   aggregate: AttackAggregate;
   /** Attempts that hit NaN or Inf: counted as attempted and not succeeded, and shown so they are not hidden. */
   nonFinite: number;
+  /** Median minimal distortion (failures as +Infinity) with its bootstrap interval, per norm the study regresses. */
+  median: Record<MedianNorm, MedianEstimate>;
   /** Mean cost per attempted example: gradient and forward calls it took part in, and seconds of wall time. */
   cost: AttackCost;
 }
@@ -20,19 +24,28 @@ export interface AttackCost {
   seconds: number;
 }
 
+/** The norms medians are computed for: the study's (L2, L∞). */
+export const MEDIAN_NORMS = ['l2', 'linf'] as const satisfies readonly DistortionNorm[];
+export type MedianNorm = (typeof MEDIAN_NORMS)[number];
+
 export interface AttackSummary {
   setting: Setting;
   /** The attack that ran (the setting's method may be one of its presets). */
   attack: AttackName;
   /** By model sha256, in report model order. */
   byModel: Map<string, ModelAttackResult>;
+  /**
+   * Whether the attack searches each example's smallest distortion (C&W, EAD, DeepFool, a budget search):
+   * only then is a distortion a measure of robustness. A fixed budget's distortion is the budget.
+   */
+  minimal: boolean;
 }
 
 /**
  * Per attack setting and model: attempts, successes, success rate and distortions over successes only, by
  * aggregateRecords (the project's one definition of those numbers). Settings come out in catalog order.
  */
-export function summarizeAttacks(rows: readonly Tagged<AttackRow>[], models: StudyModels): AttackSummary[] {
+export function summarizeAttacks(rows: readonly Tagged<AttackRow>[], models: StudyModels, seed: number): AttackSummary[] {
   const nonFinite = new Map<string, number>();
   const costs = new Map<string, AttackCost & { attempts: number }>();
   const aggregates = aggregateRecords(
@@ -55,13 +68,14 @@ export function summarizeAttacks(rows: readonly Tagged<AttackRow>[], models: Stu
     const k = JSON.stringify([key, a.model]);
     const { attempts, gradientCalls, forwardCalls, seconds } = costs.get(k)!;
     const cost = { gradientCalls: gradientCalls / attempts, forwardCalls: forwardCalls / attempts, seconds: seconds / attempts };
-    byModel.set(a.model, { aggregate: a, nonFinite: nonFinite.get(k) ?? 0, cost });
+    const median = Object.fromEntries(MEDIAN_NORMS.map((norm) => [norm, medianWithInterval(a.perExample[norm], { seed, stream: `${key} ${a.model} ${norm}` })])) as Record<MedianNorm, MedianEstimate>;
+    byModel.set(a.model, { aggregate: a, nonFinite: nonFinite.get(k) ?? 0, median, cost });
     bySetting.set(key, byModel);
   }
   // All rows of a setting ran the same attack; one row per setting says which.
   const oneRowEach = [...new Map(rows.map((r) => [r.setting.key, r])).values()];
   return oneRowEach.map(({ setting, row }) => {
     const byModel = bySetting.get(setting.key)!;
-    return { setting, attack: row.attack, byModel: new Map(models.ordered.filter((m) => byModel.has(m.sha256)).map((m) => [m.sha256, byModel.get(m.sha256)!])) };
+    return { setting, attack: row.attack, minimal: searchesMinimalDistortion(row.attack, setting.params), byModel: new Map(models.ordered.filter((m) => byModel.has(m.sha256)).map((m) => [m.sha256, byModel.get(m.sha256)!])) };
   });
 }

@@ -51,7 +51,16 @@ export function tooltipText(lines: readonly string[]): string {
   return lines.map((l) => l.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')).join('\n');
 }
 
-/** One scatter series per family, points labelled with the model name. */
+/**
+ * A point's model name, shown on hover only: models of equal accuracy share an x and their labels would
+ * overlap (or be hidden at random); the tooltip names the model too.
+ */
+export const HOVER_LABEL = {
+  label: { show: false, position: 'right', formatter: '{b}', fontSize: 10, color: '#333' },
+  emphasis: { label: { show: true } },
+} as const;
+
+/** One scatter series per family, points named by model (see HOVER_LABEL). */
 export function scatterByFamily(points: readonly ModelPoint[], families: readonly string[]): ScatterSeriesOption[] {
   return families
     .filter((f) => points.some((p) => p.model.family === f))
@@ -63,8 +72,7 @@ export function scatterByFamily(points: readonly ModelPoint[], families: readonl
         symbol,
         symbolSize: 10,
         itemStyle: { color },
-        label: { show: true, position: 'right', formatter: '{b}', fontSize: 10, color: '#333' },
-        labelLayout: { hideOverlap: true },
+        ...HOVER_LABEL,
         data: points.filter((p) => p.model.family === family).map((p) => ({ name: p.model.name, value: [p.x, p.y], tooltip: { formatter: tooltipText(p.tooltip) } })),
       };
     });

@@ -19,6 +19,8 @@ export function formatInteger(v: number | null): string {
 export function formatNumber(v: number | null): string {
   if (v === null) return MISSING;
   if (v === 0) return '0';
+  // A median of minimal distortions is +Infinity when most attacks failed: no distortion broke the example.
+  if (v === Infinity) return '∞';
   const magnitude = Math.abs(v);
   if (magnitude < 1e-3 || magnitude >= 1e6) return v.toExponential(2);
   return String(Number(v.toPrecision(3)));

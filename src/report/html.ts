@@ -4,7 +4,7 @@ import { PAGE_SCRIPT } from './page-script.js';
 import { PAGE_STYLE } from './page-style.js';
 import { chartsOf, type ReportModel } from './report-model.js';
 import type { Block, Section } from './section.js';
-import { isRatio, type Cell, type Column, type Table } from './table.js';
+import { isRatio, modelSlug, type Cell, type Column, type Table } from './table.js';
 
 /**
  * The report page: one self-contained HTML file with the charting library, the chart data and the styles
@@ -101,10 +101,19 @@ function table(t: Table): string {
     if (last && last.name === name) last.rows.push(row);
     else groups.push({ name, rows: [row] });
   }
+  const anchored = new Set<string>();
+  const rowOpen = (row: Table['rows'][number]): string => {
+    if (t.modelKey === undefined) return '<tr>';
+    const slug = modelSlug(String(row[t.modelKey]));
+    // The model's first row is the target of links to it; every row is marked, to be highlighted together.
+    const id = anchored.has(slug) ? '' : ` id="${esc(`${t.id}-model-${slug}`)}"`;
+    anchored.add(slug);
+    return `<tr${id} data-model="${esc(slug)}">`;
+  };
   const bodies = groups.map(({ name, rows }) => {
     const heading = name === null ? '' : `<tr class="group"><th scope="rowgroup" colspan="${columns.length}">${esc(name)}</th></tr>`;
     // The first column names the row (a model, a setting): a row header for screen readers.
-    const lines = rows.map((row) => `<tr>${columns.map((c, k) => (k === 0 ? `<th scope="row">${cellHtml(c, row[c.key] ?? null)}</th>` : `<td${numeric(c) ? ' class="num"' : ''}>${cellHtml(c, row[c.key] ?? null)}</td>`)).join('')}</tr>`);
+    const lines = rows.map((row) => `${rowOpen(row)}${columns.map((c, k) => (k === 0 ? `<th scope="row">${cellHtml(c, row[c.key] ?? null)}</th>` : `<td${numeric(c) ? ' class="num"' : ''}>${cellHtml(c, row[c.key] ?? null)}</td>`)).join('')}</tr>`);
     return `<tbody>${heading}${lines.join('')}</tbody>`;
   });
   const empty = t.rows.length === 0 ? `<tbody><tr><td colspan="${columns.length}" class="missing">No rows.</td></tr></tbody>` : '';
@@ -138,6 +147,10 @@ function formatCell(c: Column, v: Cell): string {
 function cellHtml(c: Column, v: Cell): string {
   const text = esc(formatCell(c, v));
   if (v === null || (isRatio(v) && v.denominator === 0)) return `<span class="missing">${text}</span>`;
+  if (c.linkTo !== undefined) {
+    const slug = modelSlug(String(v));
+    return `<a href="#${esc(`${c.linkTo}-model-${slug}`)}" data-model-link="${esc(slug)}" title="this model's rows in every table">${text}</a>`;
+  }
   return c.kind === 'code' ? `<code>${text}</code>` : text;
 }
 

@@ -26,6 +26,16 @@ export const PAGE_SCRIPT = `
   window.addEventListener('resize', function () { charts.forEach(function (c) { c.resize(); }); });
   window.addEventListener('beforeprint', function () { charts.forEach(function (c) { c.resize({ width: PRINT_WIDTH }); }); });
   window.addEventListener('afterprint', function () { charts.forEach(function (c) { c.resize(); }); });
+  // A model's link (in the models table) highlights its rows in every table, and jumps to the first.
+  document.addEventListener('click', function (event) {
+    var link = event.target.closest ? event.target.closest('[data-model-link]') : null;
+    if (!link) return;
+    var slug = link.getAttribute('data-model-link');
+    document.querySelectorAll('tr.selected').forEach(function (row) { row.classList.remove('selected'); });
+    document.querySelectorAll('tr[data-model]').forEach(function (row) {
+      if (row.getAttribute('data-model') === slug) row.classList.add('selected');
+    });
+  });
   document.documentElement.setAttribute('data-charts', String(charts.length));
 })();
 `;

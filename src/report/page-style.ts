@@ -27,6 +27,7 @@ thead th { background: var(--band); text-align: left; white-space: nowrap; posit
 td.num, th.num { text-align: right; white-space: nowrap; }
 tbody tr:nth-child(even) td { background: #fafafa; }
 tr.group th { text-align: left; background: #e8eef6; }
+tr.selected td, tr.selected th, tbody tr.selected:nth-child(even) td { background: #fff1b8; }
 tbody th[scope="row"] { text-align: left; white-space: nowrap; }
 td code, pre { font: .8rem/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 td code { word-break: break-all; }

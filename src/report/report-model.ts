@@ -1,4 +1,4 @@
-import type { AttackRow, CleanRow, CleverRow, ModelRow, TransferRow, UnitRow } from '../records/records.js';
+import type { AccuracyRow, AttackRow, CleanRow, CleverRow, ModelRow, TransferRow, UnitRow } from '../records/records.js';
 import { summarizeAttacks } from './attack-summary.js';
 import type { ChartSpec } from './chart.js';
 import { summarizeCleverRows } from './clever-summary.js';
@@ -6,6 +6,8 @@ import type { ReportContext } from './report-context.js';
 import { plural } from './format.js';
 import { RowSettings } from './row-settings.js';
 import { attacksSection } from './sections/attacks.js';
+import { findings, findingsSection } from './sections/findings.js';
+import { robustnessSection } from './sections/robustness.js';
 import { cleverSection } from './sections/clever.js';
 import { methodSection } from './sections/method.js';
 import { modelsSection } from './sections/models.js';
@@ -23,6 +25,8 @@ export interface ReportData {
   title?: string;
   models: readonly ModelRow[];
   clean: readonly CleanRow[];
+  /** Held-out accuracy counts; without them accuracy is the sample's clean pass. */
+  accuracy?: readonly AccuracyRow[];
   attacks: readonly AttackRow[];
   clever: readonly CleverRow[];
   transfer: readonly TransferRow[];
@@ -49,7 +53,8 @@ export interface ReportModel {
  * randomness beyond seeded bootstraps, so the same store always gives the same report.
  */
 export function buildReport(data: ReportData): ReportModel {
-  const models = indexModels(data.models, data.clean);
+  const models = indexModels(data.models, data.clean, data.accuracy);
+  const bootstrapSeed = data.attacks.reduce((min, r) => Math.min(min, r.seed), data.attacks[0]?.seed ?? 0);
   // A row of a model the store does not list means an inconsistent store: say so before anything is computed.
   for (const r of [...data.attacks, ...data.clever, ...data.transfer]) models.get(r.modelSha256);
   for (const r of data.transfer) models.get(r.sourceSha256);
@@ -71,13 +76,24 @@ export function buildReport(data: ReportData): ReportModel {
     rows,
     models,
     settings,
-    attacks: summarizeAttacks(rows.attacks, models),
+    attacks: summarizeAttacks(rows.attacks, models, bootstrapSeed),
     clever: summarizeCleverRows(rows.clever, models),
     transfer: transferMatrices(rows.transfer, models),
     failedUnits: data.failedUnits ?? [],
-    bootstrapSeed: data.attacks.reduce((min, r) => Math.min(min, r.seed), data.attacks[0]?.seed ?? 0),
+    bootstrapSeed,
   };
-  const outputs = [modelsSection(ctx), attacksSection(ctx), scalingSection(ctx, scalingFits(ctx)), paretoSection(ctx), transferSection(ctx), cleverSection(ctx), methodSection(ctx)];
+  const fits = scalingFits(ctx);
+  const outputs = [
+    findingsSection(ctx, findings(ctx, fits)),
+    modelsSection(ctx),
+    attacksSection(ctx),
+    robustnessSection(ctx),
+    scalingSection(ctx, fits),
+    paretoSection(ctx),
+    transferSection(ctx),
+    cleverSection(ctx),
+    methodSection(ctx),
+  ];
   const tables = outputs.flatMap((o) => o.tables);
   const files: Section = {
     id: 'data-files',

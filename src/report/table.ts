@@ -27,6 +27,8 @@ export interface Column {
   kind: ColumnKind;
   /** Exported but left off the page, which would otherwise be too wide to read (e.g. full hashes, L0/L1 stds). */
   exportOnly?: boolean;
+  /** On the page, the cell (a model name) links to that model's rows in the table of this id (see Table.modelKey). */
+  linkTo?: string;
 }
 
 export interface Ratio {
@@ -46,6 +48,13 @@ export interface Table {
   rows: Row[];
   /** Consecutive rows with the same value in this column are shown as one group under a heading row. */
   groupBy?: string;
+  /** The column naming each row's model: the page marks rows by model, so that a model's link can find them all. */
+  modelKey?: string;
+}
+
+/** A model name as it appears in page anchors and row marks. */
+export function modelSlug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-|-$/g, '');
 }
 
 export function isRatio(cell: Cell): cell is Ratio {

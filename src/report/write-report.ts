@@ -23,12 +23,17 @@ export async function writeReport(outDir: string, data: ReportData): Promise<Wri
   const library = await readChartLibrary();
   const files: [string, string][] = [
     [join(outDir, 'report.html'), renderHtml(model, library)],
-    [join(outDir, 'report.json'), JSON.stringify({ ...model, config: data.config ?? null }, null, 2) + '\n'],
+    [join(outDir, 'report.json'), JSON.stringify({ ...model, config: data.config ?? null }, keepInfinity, 2) + '\n'],
     ...model.tables.flatMap((t): [string, string][] => [
       [join(outDir, 'tables', `${t.id}.csv`), toCsv(t)],
-      [join(outDir, 'tables', `${t.id}.json`), JSON.stringify(t, null, 2) + '\n'],
+      [join(outDir, 'tables', `${t.id}.json`), JSON.stringify(t, keepInfinity, 2) + '\n'],
     ]),
   ];
   for (const [path, text] of [...files.slice(1), files[0]!]) writeFileAtomic(path, text);
   return { html: files[0]![0], files: files.map(([path]) => path) };
+}
+
+/** JSON has no Infinity (JSON.stringify writes null): a median of +Infinity (most attacks failed) is written "Infinity", as in the CSV. */
+function keepInfinity(_key: string, value: unknown): unknown {
+  return value === Infinity ? 'Infinity' : value === -Infinity ? '-Infinity' : value;
 }

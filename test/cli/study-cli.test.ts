@@ -76,7 +76,7 @@ test('study config prints a preset as YAML that parses back to the same config',
 
 test('study run --json and study status on a tiny study; status of a folder without a study is exit 2', () => {
   const file = join(dir, 'tiny.json');
-  writeFileSync(file, JSON.stringify(tinyConfig(tinyModels(dir, ['linear', 'mlp-1']), { attacks: [{ attack: 'fgsm' }], clever: undefined, dataset: { name: 'synthetic', count: 8 } })));
+  writeFileSync(file, JSON.stringify(tinyConfig(tinyModels(dir, ['linear', 'mlp-1']), { attacks: [{ attack: 'fgsm' }], clever: undefined, dataset: { name: 'synthetic', count: 8, heldOut: 100 } })));
   const out = join(dir, 'tiny');
   const run = cli(['study', 'run', '--config', file, '--out', out, '--json']);
   assert.equal(run.code, 0, run.stderr);

@@ -7,6 +7,8 @@ import { aggregateRecords } from '../../src/analysis/aggregate.js';
 import { paretoFrontier } from '../../src/analysis/pareto.js';
 import { fitScalingLaw, scalingLaws } from '../../src/analysis/scaling-law.js';
 import { meanStd } from '../../src/analysis/stats.js';
+import { wilsonInterval } from '../../src/analysis/proportion.js';
+import type { AccuracyRow } from '../../src/records/records.js';
 import { UserError } from '../../src/core/errors.js';
 import { toCsv } from '../../src/report/csv.js';
 import { formatInterval } from '../../src/report/format.js';
@@ -108,14 +110,15 @@ describe('buildReport', () => {
     assert.ok(!attacks.columns.find((c) => c.key === 'gradientCalls')!.exportOnly);
   });
 
-  it('shows the scaling law that fitScalingLaw and scalingLaws compute, equation and intervals included', () => {
+  it('shows the scaling laws (median and mean) that fitScalingLaw and scalingLaws compute, equation and intervals included', () => {
     const fits = tableOf(report, 'scaling-laws');
+    const MEAN = 'mean over successes';
     const points = (l2: Record<string, number>) => Object.entries(l2).map(([model, distortion]) => ({ model: `sha-${model}`, top1Error: ERROR[model]!, distortion }));
     const cwL2 = fitScalingLaw(points({ 'a-small': 1.5, 'a-large': 1.0, 'b-small': 0.6, 'b-large': 0.3 }), { seed: 7 });
     const cwLinf = fitScalingLaw(points({ 'a-small': 0.2, 'a-large': 0.1, 'b-small': 0.06, 'b-large': 0.02 }), { seed: 7 });
     const ifgsmL2 = fitScalingLaw(points({ 'a-small': 4, 'a-large': 2, 'b-small': 1.25 }), { seed: 7 });
     for (const [setting, norm, law] of [[CW_LABEL, 'L2', cwL2], [CW_LABEL, 'L∞', cwLinf], [IFGSM_LABEL, 'L2', ifgsmL2]] as const) {
-      const r = rowWhere(fits, { setting, norm });
+      const r = rowWhere(fits, { setting, norm, statistic: MEAN });
       assert.equal(r.models, law.models.length);
       close(r.slope, law.slope);
       close(r.intercept, law.intercept);
@@ -123,7 +126,14 @@ describe('buildReport', () => {
     }
     assert.ok((cwL2.slope as number) < 0, 'more accurate models need more distortion in this study');
 
-    // The intervals are scalingLaws' on the same aggregates, seeded with the rows' seed.
+    // Medians count failures as +∞: three C&W models failed on half or more of their examples, so no median line.
+    const cwMedian = rowWhere(fits, { setting: CW_LABEL, norm: 'L2', statistic: 'median' });
+    assert.equal(cwMedian.models, 0);
+    assert.equal(cwMedian.excluded, 'a-small, b-small, b-large (median ∞)', 'one reason, said once');
+    // Every I-FGSM attempt succeeded: its medians are its models' middle values (here equal to the means).
+    close(rowWhere(fits, { setting: IFGSM_LABEL, norm: 'L2', statistic: 'median' }).slope, ifgsmL2.slope, 1e-9);
+
+    // The mean intervals are scalingLaws' on the same aggregates, seeded with the rows' seed.
     const cwRows = data.attacks.filter((r) => r.method === CW.method);
     const aggregates = aggregateRecords(
       cwRows.map((r) => ({
@@ -139,35 +149,39 @@ describe('buildReport', () => {
     );
     const [l2Entry, linfEntry] = scalingLaws(aggregates, new Map(Object.entries(ERROR).map(([m, e]) => [`sha-${m}`, e])), { seed: 7, resamples: 2000, level: 0.95 });
     for (const [norm, entry] of [['L2', l2Entry!], ['L∞', linfEntry!]] as const) {
-      const r = rowWhere(fits, { setting: CW_LABEL, norm });
+      const r = rowWhere(fits, { setting: CW_LABEL, norm, statistic: MEAN });
       const law = entry.law!;
       assert.deepEqual([r.slopeLow, r.slopeHigh, r.interceptLow, r.interceptHigh, r.r2Low, r.r2High], [...law.ci.slope, ...law.ci.intercept, ...law.ci.r2]);
       assert.equal(r.resamples, law.resamples);
     }
-
-    // The page shows the same numbers, rounded.
-    const chart = chartsOf(report).find((c) => c.id.startsWith('scaling-') && c.id.endsWith('-l2') && c.title.includes('paper-cw'))!;
     const line = equation('l2', l2Entry!.law!);
     assert.match(line, /^mean L2 = -0\.861 × ln\(top-1 error\) - 0\.448, R² = 0\.992$/);
-    assert.equal((chart.option.title as { subtext: string }).subtext, line);
-    assert.ok(chart.notes[0]!.includes(`slope ${formatInterval(l2Entry!.law!.ci.slope)}`), chart.notes[0]);
+
+    // The page shows the median fit with the mean fit beside it, rounded.
+    const chart = chartsOf(report).find((c) => c.id.startsWith('scaling-') && c.id.endsWith('-l2') && c.title.includes('paper-ifgsm-search'))!;
+    const medianLine = (chart.option.title as { subtext: string }).subtext;
+    assert.match(medianLine, /^median L2 = .* × ln\(top-1 error\)/);
+    assert.ok(chart.notes.some((n) => n.startsWith('Mean fit: mean L2 = ')), chart.notes.join(' | '));
+    assert.equal(chartsOf(report).filter((c) => c.id.startsWith('scaling-') && c.title.includes('paper-cw')).length, 0, 'no median line, no chart');
     const html = renderHtml(report, '/* library */');
-    assert.ok(html.includes(formatInterval(l2Entry!.law!.ci.slope)));
-    assert.ok(html.includes(JSON.stringify(line).slice(1, -1)), 'the equation is in the chart data');
+    const ifgsmMean = rowWhere(fits, { setting: IFGSM_LABEL, norm: 'L2', statistic: MEAN });
+    const meanInterval = formatInterval([ifgsmMean.slopeLow as number, ifgsmMean.slopeHigh as number]);
+    assert.ok(chart.notes.some((n) => n.startsWith('Mean fit') && n.includes(`slope ${meanInterval}`)), `${meanInterval} in ${chart.notes.join(' | ')}`);
+    assert.ok(html.includes(meanInterval));
+    assert.ok(html.includes(JSON.stringify(medianLine).slice(1, -1)), 'the equation is in the chart data');
   });
 
-  it('marks the accuracy-robustness frontier as paretoFrontier does', () => {
+  it('marks the accuracy-robustness frontier of median distortions as paretoFrontier does', () => {
     const pareto = tableOf(report, 'pareto');
-    const cwL2 = rowsWhere(pareto, { setting: CW_LABEL, norm: 'L2' });
-    const expected = paretoFrontier(cwL2.map((r) => ({ model: r.model as string, accuracy: r.accuracy as number, distortion: r.distortion as number })));
+    const l2 = rowsWhere(pareto, { setting: IFGSM_LABEL, norm: 'L2' });
+    const expected = paretoFrontier(l2.map((r) => ({ model: r.model as string, accuracy: r.accuracy as number, distortion: r.distortion as number })));
     assert.deepEqual(
-      cwL2.map((r) => [r.model, r.onFrontier, r.dominatedBy]),
+      l2.map((r) => [r.model, r.onFrontier, r.dominatedBy]),
       expected.map((p) => [p.model, p.onFrontier, p.dominatedBy.join('; ')]),
     );
-    assert.deepEqual(
-      cwL2.filter((r) => r.onFrontier).map((r) => r.model),
-      ['a-small'],
-    );
+    assert.deepEqual(l2.map((r) => [r.model, r.distortion]), [['a-small', 4], ['a-large', 2], ['b-small', 1.25]]);
+    assert.deepEqual(l2.filter((r) => r.onFrontier).map((r) => r.model), ['a-small']);
+    assert.deepEqual(rowsWhere(pareto, { setting: CW_LABEL, norm: 'L2' }).map((r) => r.model), ['a-large'], 'a median of ∞ has no point');
   });
 
   it('rates transfer over evaluated examples only and counts the excluded ones', () => {
@@ -229,12 +243,18 @@ describe('buildReport', () => {
 
   it('writes CSV with a header of column keys, numbers at full precision and quoted text', () => {
     const lines = toCsv(tableOf(report, 'attacks')).split('\r\n');
-    assert.equal(lines[0], 'setting,settings,model,family,attempted,succeeded,successRate,nonFinite,l2Mean,l2Std,linfMean,linfStd,l1Mean,l1Std,l0Mean,l0Std,gradientCalls,forwardCalls,seconds');
-    assert.equal(lines[2], `${CW_LABEL},"{""c"":0.01,""kappa"":0,""target"":""untargeted""}",a-large,Alpha,4,3,0.75,0,1,${meanStd([0.8, 1.2, 1.0]).std},0.09999999999999999,0.01632993161855452,10,1.632993161855452,100,16.32993161855452,10,11,0.001`);
+    assert.equal(lines[0], 'setting,settings,model,family,attempted,succeeded,successRate,nonFinite,l2Median,l2MedianLow,l2MedianHigh,linfMedian,linfMedianLow,linfMedianHigh,l2Mean,l2Std,linfMean,linfStd,l1Mean,l1Std,l0Mean,l0Std,gradientCalls,forwardCalls,seconds');
+    assert.match(lines[1]!, /,a-small,Alpha,4,2,0\.5,1,Infinity,/, 'a median of +∞ is written Infinity');
+    const cwLarge = rowWhere(tableOf(report, 'attacks'), { setting: CW_LABEL, model: 'a-large' });
+    close(cwLarge.l2Median, 1.1, 1e-12);
+    close(cwLarge.linfMedian, 0.11, 1e-12);
+    const expected = `${CW_LABEL},"{""c"":0.01,""kappa"":0,""target"":""untargeted""}",a-large,Alpha,4,3,0.75,0,1,${meanStd([0.8, 1.2, 1.0]).std},0.09999999999999999,0.01632993161855452,10,1.632993161855452,100,16.32993161855452,10,11,0.001`.split(',');
+    const fields = lines[2]!.split(',');
+    assert.deepEqual([...fields.slice(0, 10), ...fields.slice(16)], expected, 'means at full precision after the median columns (the medians: 1.1 = (1.0 + 1.2) / 2, the failure as +∞)');
     assert.equal(lines.at(-1), '', 'ends with a line break');
     assert.equal(lines.length, 1 + 7 + 1);
     const models = toCsv(tableOf(report, 'models')).split('\r\n');
-    assert.match(models[4]!, /^b-large,Beta,sha-b-large,40000000,1600000000,10,6,0,0\.6,,0$/, 'a missing mean is an empty field');
+    assert.match(models[4]!, /^b-large,Beta,sha-b-large,40000000,1600000000,8,,,0\.6,,,10,6,0,,0$/, 'a missing value is an empty field');
   });
 
   it('names settings by method and target kind, adding only the parameters that tell them apart', () => {
@@ -267,6 +287,59 @@ describe('buildReport', () => {
     const empty = buildReport({ models: [], clean: [], attacks: [], clever: [], transfer: [], toolVersion: '0.1.0' });
     assert.equal(chartsOf(empty).length, 0);
     assert.ok(renderHtml(empty, '').includes('The store holds no attack rows.'));
+  });
+});
+
+describe('held-out accuracy, findings and links', () => {
+  const base = smallStudy();
+  const heldOut = (name: string, correct: number, evaluated = 5000): AccuracyRow => ({
+    toolVersion: '0.1.0-test', createdAt: '2025-01-02T03:04:05.000Z', modelSha256: `sha-${name}`, itemId: `synthetic:test[0,${evaluated})`,
+    method: 'accuracy', settings: '{}', seed: 7, start: 0, end: evaluated, evaluated, correct, inTop5: correct,
+  });
+  // a-small makes no error on 5,000 held-out images; the others' held-out accuracies differ from the sample's.
+  const data: ReportData = { ...base, accuracy: [heldOut('a-small', 5000), heldOut('a-large', 4500), heldOut('b-small', 4000), heldOut('b-large', 3000)] };
+  const report = buildReport(data);
+
+  it('takes accuracy from the held-out rows, with the Wilson interval; an error of 0 is kept, fitted at the interval midpoint', () => {
+    const models = tableOf(report, 'models');
+    const aSmall = rowWhere(models, { model: 'a-small' });
+    const wilson = wilsonInterval(5000, 5000);
+    assert.deepEqual([aSmall.accuracy, aSmall.accuracyLow, aSmall.accuracyHigh, aSmall.heldOutEvaluated], [1, wilson.interval[0], 1, 5000]);
+    assert.deepEqual([aSmall.cleanEvaluated, aSmall.cleanCorrect], [10, 9], 'the sample\'s clean pass is still shown');
+    close(rowWhere(models, { model: 'b-large' }).accuracy, 0.6);
+
+    // The I-FGSM median fit includes a-small, at ln(1 - Wilson midpoint).
+    const fits = tableOf(report, 'scaling-laws');
+    const fit = rowWhere(fits, { setting: IFGSM_LABEL, norm: 'L2', statistic: 'median' });
+    assert.equal(fit.models, 3);
+    const expected = fitScalingLaw([
+      { model: 'a-small', top1Error: 1 - wilson.center, distortion: 4 },
+      { model: 'a-large', top1Error: 0.1, distortion: 2 },
+      { model: 'b-small', top1Error: 0.2, distortion: 1.25 },
+    ], { seed: 7 });
+    close(fit.slope, expected.slope, 1e-9);
+    const html = renderHtml(report, '');
+    assert.ok(html.includes('a-small (0 errors in 5,000 images, error ≤ 0.1%)'), 'the zero error is stated with its upper bound');
+  });
+
+  it('states the four findings, each with evidence rows and a verdict', () => {
+    const summary = tableOf(report, 'findings');
+    assert.deepEqual(summary.rows.map((r) => r.finding), [1, 2, 3, 4]);
+    for (const r of summary.rows) assert.ok(['supported', 'not supported', 'inconclusive'].includes(r.verdict as string));
+    const evidence = tableOf(report, 'findings-evidence');
+    // Finding 1 has one row per fitted line (median and mean fits of both settings that have a line).
+    const fitted = tableOf(report, 'scaling-laws').rows.filter((r) => (r.models as number) > 0).length;
+    assert.equal(evidence.rows.filter((r) => String(r.finding).startsWith('1.')).length, fitted);
+    // Finding 4: three statistics per transfer setting.
+    assert.equal(evidence.rows.filter((r) => String(r.finding).startsWith('4.')).length, 3 * tableOf(report, 'transfer-summary').rows.length);
+  });
+
+  it('links each model of the models table to its rows, which are marked by model', () => {
+    const html = renderHtml(report, '');
+    assert.ok(html.includes('<a href="#attacks-model-a-small" data-model-link="a-small"'), 'the model name links to its first attack row');
+    assert.ok(html.includes('<tr id="attacks-model-a-small" data-model="a-small">'));
+    assert.equal(html.match(/data-model="a-small">/g)?.length, 2 + 2, 'its two attack rows and its two Pareto rows (I-FGSM L2, L∞) are marked');
+    assert.ok(html.includes('<tr id="pareto-model-a-small" data-model="a-small">'));
   });
 });
 

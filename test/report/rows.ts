@@ -6,8 +6,8 @@ import type { ReportData } from '../../src/report/report-model.js';
 
 const provenance = { toolVersion: '0.1.0-test', createdAt: '2025-01-02T03:04:05.000Z' };
 
-export function model(name: string, family: string, parameters: number): ModelRow {
-  return { ...provenance, name, sha256: `sha-${name}`, family, parameters, flopsPerImage: parameters * 40, inputShape: [3, 32, 32], numClasses: 10, identity: `id-${name}` };
+export function model(name: string, family: string, parameters: number, depth = 8): ModelRow {
+  return { ...provenance, name, sha256: `sha-${name}`, family, parameters, flopsPerImage: parameters * 40, inputShape: [3, 32, 32], numClasses: 10, depth, identity: `id-${name}` };
 }
 
 export function clean(name: string, item: number, correct: boolean): CleanRow {

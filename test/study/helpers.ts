@@ -70,7 +70,7 @@ export function tinyConfig(models: readonly string[], overrides: Partial<StudyCo
   return {
     seed: 7,
     models: [...models],
-    dataset: { name: 'synthetic', count: 24 },
+    dataset: { name: 'synthetic', count: 24, heldOut: 1500 },
     shardSize: 4,
     attacks: [
       { attack: 'fgsm', set: { eps: [0.05, 0.1] } },
@@ -94,6 +94,7 @@ export async function storeSnapshot(location: string): Promise<string[]> {
       ...(await store.items()).map((r) => ({ table: 'items', ...r })),
       ...(await store.units()).map((r) => ({ table: 'units', ...r })),
       ...(await store.cleanRows()).map((r) => ({ table: 'clean', ...r })),
+      ...(await store.accuracyRows()).map((r) => ({ table: 'accuracy', ...r })),
       ...(await store.attackRows({ images: true })).map((r) => ({ table: 'attacks', ...r })),
       ...(await store.cleverRows()).map((r) => ({ table: 'clever', ...r })),
       ...(await store.transferRows()).map((r) => ({ table: 'transfer', ...r })),

@@ -79,7 +79,12 @@ export function methodSection(ctx: ReportContext): SectionOutput {
     paragraph(
       'Images live in canonical space: float32 RGB in [0, 1], each model’s own preprocessing inside its graph, so every distortion is in pixel range 1. ' +
         'An attack succeeds when the re-classified image (plain argmax, no confidence margin) is misclassified (untargeted) or classified as the target (targeted). ' +
-        'Success rate = successes / attempted; distortions are averaged over successes only, since a failure has no adversarial example to measure.',
+        'Success rate = successes / attempted. Per example, the distortion of a minimal-distortion attack (C&W, EAD, DeepFool, a budget search) is the smallest it found, and a failure counts as +∞: ' +
+        'medians (with 1,000-resample bootstrap 95% intervals over the examples) and robustness curves use every attacked example; the reference study’s means are over successes only and are shown beside the success rate.',
+    ),
+    paragraph(
+      'Accuracy is measured on a held-out evaluation: every model classifies every image of the split (or the configured number of them), ' +
+        'separately from the attacked sample, and is reported with its Wilson 95% interval. The attacked examples of a model are the first sampled ones it classifies correctly (or, with correct-for-all, that every model does).',
     ),
     paragraph(
       `Scaling-law intervals: ${formatInteger(BOOTSTRAP.resamples)} bootstrap resamples of the models, ${Math.round(BOOTSTRAP.level * 100)}% percentile intervals, ` +

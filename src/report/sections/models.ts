@@ -12,18 +12,24 @@ export function modelsSection(ctx: ReportContext): SectionOutput {
     id: 'models',
     title: 'Models',
     caption:
-      'Clean top-1 accuracy is over the study’s sampled examples (from the clean pass; the stored model accuracy when there is none). ' +
+      'Top-1 accuracy is measured on the held-out split (every image of the dataset the study names), with its Wilson 95% interval; the sample’s clean pass, from which the attacked examples are chosen, is shown beside it. ' +
+      'Depth counts the layers with weights on the longest path. A model’s name links to its rows in the other tables. ' +
       'CLEVER scores are estimated lower bounds on the distortion needed to change the prediction, in the norm named, in canonical pixel range 1.',
     columns: [
-      { key: 'model', label: 'model', kind: 'text' },
+      { key: 'model', label: 'model', kind: 'text', linkTo: 'attacks' },
       { key: 'family', label: 'family', kind: 'text' },
       { key: 'sha256', label: 'sha256', kind: 'code', exportOnly: true },
       { key: 'parameters', label: 'parameters', kind: 'si' },
       { key: 'flopsPerImage', label: 'FLOPs per image', kind: 'si' },
-      { key: 'cleanEvaluated', label: 'clean examples', kind: 'integer' },
-      { key: 'cleanCorrect', label: 'correct', kind: 'integer' },
+      { key: 'depth', label: 'depth', kind: 'integer' },
+      { key: 'heldOutEvaluated', label: 'held-out images', kind: 'integer' },
+      { key: 'heldOutCorrect', label: 'held-out correct', kind: 'integer', exportOnly: true },
+      { key: 'accuracy', label: 'top-1 accuracy', kind: 'fraction' },
+      { key: 'accuracyLow', label: 'accuracy CI low', kind: 'fraction' },
+      { key: 'accuracyHigh', label: 'accuracy CI high', kind: 'fraction' },
+      { key: 'cleanEvaluated', label: 'sample examples', kind: 'integer' },
+      { key: 'cleanCorrect', label: 'sample correct', kind: 'integer' },
       { key: 'cleanNonFinite', label: 'NaN/Inf logits', kind: 'integer' },
-      { key: 'accuracy', label: 'clean top-1 accuracy', kind: 'fraction' },
       ...cleverColumns,
     ],
     rows: ctx.models.ordered.map((m) => ({
@@ -32,10 +38,15 @@ export function modelsSection(ctx: ReportContext): SectionOutput {
       sha256: m.sha256,
       parameters: m.parameters,
       flopsPerImage: m.flopsPerImage,
+      depth: m.depth,
+      heldOutEvaluated: m.heldOut?.trials ?? null,
+      heldOutCorrect: m.heldOut?.successes ?? null,
+      accuracy: m.accuracy,
+      accuracyLow: m.heldOut?.interval[0] ?? null,
+      accuracyHigh: m.heldOut?.interval[1] ?? null,
       cleanEvaluated: m.cleanEvaluated,
       cleanCorrect: m.cleanCorrect,
       cleanNonFinite: m.cleanNonFinite,
-      accuracy: m.accuracy,
       ...Object.fromEntries(
         ctx.clever.flatMap(({ setting, byModel }) => {
           const c = byModel.get(m.sha256);

@@ -1,7 +1,7 @@
 import type { DistortionNorm } from '../../core/lp.js';
 import { paretoFrontier, type ParetoMembership } from '../../analysis/pareto.js';
 import type { AttackSummary } from '../attack-summary.js';
-import { baseOption, SCATTER_HEIGHT, tooltipText, type ChartSpec } from '../chart.js';
+import { baseOption, HOVER_LABEL, SCATTER_HEIGHT, tooltipText, type ChartSpec } from '../chart.js';
 import type { ReportContext, SectionOutput } from '../report-context.js';
 import { formatFraction, formatNumber, NORM_LABELS } from '../format.js';
 import { paragraph, type Block } from '../section.js';
@@ -18,14 +18,17 @@ interface Frontier {
   members: ParetoMembership[];
 }
 
-/** Per attack setting and norm: models with a clean accuracy and a mean distortion, placed by paretoFrontier. */
+/**
+ * Per minimal-distortion attack setting and norm: models with an accuracy (held-out) and a finite median
+ * minimal distortion, placed by paretoFrontier.
+ */
 function frontiers(ctx: ReportContext): Frontier[] {
-  return ctx.attacks.flatMap((summary) =>
+  return ctx.attacks.filter((s) => s.minimal).flatMap((summary) =>
     SCALING_NORMS.map((norm) => {
-      const points = [...summary.byModel].flatMap(([sha, { aggregate }]) => {
+      const points = [...summary.byModel].flatMap(([sha, { median }]) => {
         const accuracy = ctx.models.get(sha).accuracy;
-        const distortion = aggregate.distortion[norm].mean;
-        return accuracy === null || distortion === null ? [] : [{ model: sha, accuracy, distortion }];
+        const distortion = median[norm].median;
+        return accuracy === null || !Number.isFinite(distortion) ? [] : [{ model: sha, accuracy, distortion }];
       });
       return { summary, norm, members: paretoFrontier(points) };
     }),
@@ -44,7 +47,7 @@ function chart(ctx: ReportContext, { summary, norm, members }: Frontier): ChartS
         formatter: tooltipText([
           `${m.name} (${m.family})`,
           `clean accuracy ${formatFraction(p.accuracy)}`,
-          `mean ${normLabel} ${formatNumber(p.distortion)}`,
+          `median ${normLabel} ${formatNumber(p.distortion)}`,
           p.onFrontier ? 'on the frontier' : `dominated by ${dominators.join(', ')}`,
         ]),
       },
@@ -52,22 +55,20 @@ function chart(ctx: ReportContext, { summary, norm, members }: Frontier): ChartS
   };
   const onFrontier = members.filter((p) => p.onFrontier).sort((a, b) => a.accuracy - b.accuracy || b.distortion - a.distortion);
   const names = onFrontier.map((p) => ctx.models.get(p.model).name);
-  const description = `Scatter of mean ${normLabel} distortion against clean accuracy for ${members.length} models; the Pareto frontier (${names.join(', ')}) is highlighted and joined.`;
+  const description = `Scatter of median ${normLabel} distortion against top-1 accuracy for ${members.length} models; the Pareto frontier (${names.join(', ')}) is highlighted and joined.`;
   const option = baseOption({
     title: `Accuracy vs ${normLabel} robustness · ${summary.setting.label}`,
     description,
-    xName: 'clean top-1 accuracy (%)',
-    yName: `mean ${normLabel} distortion (pixel range 1)`,
+    xName: 'top-1 accuracy (%)',
+    yName: `median ${normLabel} distortion (pixel range 1)`,
   });
-  const label = { show: true, position: 'right', formatter: '{b}', fontSize: 10, color: '#333' } as const;
   option.series = [
     {
       type: 'scatter',
       name: 'dominated',
       symbolSize: 9,
       itemStyle: { color: DOMINATED_COLOR },
-      label,
-      labelLayout: { hideOverlap: true },
+      ...HOVER_LABEL,
       data: members.filter((p) => !p.onFrontier).map(item),
     },
     {
@@ -77,7 +78,7 @@ function chart(ctx: ReportContext, { summary, norm, members }: Frontier): ChartS
       symbolSize: 13,
       itemStyle: { color: FRONTIER_COLOR },
       lineStyle: { color: FRONTIER_COLOR, width: 2 },
-      label,
+      ...HOVER_LABEL,
       data: onFrontier.map(item),
     },
   ];
@@ -96,15 +97,16 @@ export function paretoSection(ctx: ReportContext): SectionOutput {
   const table: Table = {
     id: 'pareto',
     title: 'Accuracy-robustness Pareto frontier',
-    caption: 'Per attack setting and norm: each model’s clean accuracy and mean distortion over successes (higher is more robust), and the models that dominate it.',
+    caption: 'Per minimal-distortion attack setting and norm: each model’s top-1 accuracy (held-out) and median minimal distortion (failures as +∞; higher is more robust), and the models that dominate it.',
     groupBy: 'setting',
+    modelKey: 'model',
     columns: [
       { key: 'setting', label: 'attack setting', kind: 'text' },
       { key: 'model', label: 'model', kind: 'text' },
       { key: 'family', label: 'family', kind: 'text' },
       { key: 'norm', label: 'norm', kind: 'text' },
-      { key: 'accuracy', label: 'clean top-1 accuracy', kind: 'fraction' },
-      { key: 'distortion', label: 'mean distortion', kind: 'number' },
+      { key: 'accuracy', label: 'top-1 accuracy', kind: 'fraction' },
+      { key: 'distortion', label: 'median distortion', kind: 'number' },
       { key: 'onFrontier', label: 'on frontier', kind: 'boolean' },
       { key: 'dominatedBy', label: 'dominated by', kind: 'text' },
     ],
@@ -127,13 +129,13 @@ export function paretoSection(ctx: ReportContext): SectionOutput {
   const blocks: Block[] = [
     paragraph(
       'Is robustness the price of accuracy? A model on the frontier is not beaten on both counts by any other. ' +
-        'Models without a clean accuracy or without a successful attack in a setting have no point there.',
+        'Models without an accuracy, or whose median distortion is +∞ (more than half of their attacks failed), have no point in a setting.',
     ),
   ];
-  for (const summary of ctx.attacks) {
+  for (const summary of ctx.attacks.filter((s) => s.minimal)) {
     const charts = all.filter((f) => f.summary === summary && f.members.length > 0).map((f) => chart(ctx, f));
     blocks.push({ kind: 'subsection', id: `pareto-${summary.setting.slug}`, title: summary.setting.label });
-    blocks.push(charts.length > 0 ? { kind: 'figures', charts } : paragraph('No model has both a clean accuracy and a successful attack here.'));
+    blocks.push(charts.length > 0 ? { kind: 'figures', charts } : paragraph('No model has both an accuracy and a finite median distortion here.'));
   }
   blocks.push({ kind: 'table', table });
   return { section: { id: 'pareto', title: 'Accuracy-robustness Pareto frontier', blocks }, tables: [table] };

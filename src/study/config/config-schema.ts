@@ -47,10 +47,21 @@ const ModelEntrySchema = z
 const DatasetSchema = z.object({
   /** What loadDataset accepts: synthetic[:split], cifar10:<dir>[:split] or an image folder. */
   name: z.string().min(1),
-  /** Examples drawn from the dataset with the study's seed. */
+  /** Examples drawn from the dataset with the study's seed: the pool the attacked examples come from. */
   count: z.number().int().positive(),
   /** Attack, per model, the examples it classifies correctly, or only those every model does (STUDY.md). */
   sampling: z.enum(['correct-for-each', 'correct-for-all']).default('correct-for-each'),
+  /**
+   * Examples attacked (and scored by CLEVER) per model: the first this many of the sample that the
+   * sampling policy keeps for it, in sample order. Default: all of them. An attack entry's or CLEVER's
+   * own count lowers it.
+   */
+  attacked: z.number().int().positive().optional(),
+  /**
+   * Images of the dataset each model's held-out accuracy is measured on, the first ones in dataset order:
+   * 'all' (the default, the whole split) or a number.
+   */
+  heldOut: z.union([z.literal('all'), z.number().int().positive()], { error: "expected 'all' or a positive integer" }).default('all'),
   /** Labels file of a flat image folder. */
   labels: z.string().min(1).optional(),
 }).strict();
@@ -66,7 +77,7 @@ const AttackEntrySchema = z
     /** Parameters over the preset's or attack's defaults; a list runs every value (grids multiply). */
     set: z.record(z.string(), z.union([paramValue, z.array(paramValue).min(1)])).default({}),
     targets: z.array(z.enum(TARGET_KINDS)).min(1).default(['untargeted']),
-    /** Attack only the first `count` sampled examples (default: all of them). */
+    /** Attack only the first `count` examples kept for each model (default: `dataset.attacked`). */
     count: z.number().int().positive().optional(),
   })
   .strict()
@@ -96,7 +107,7 @@ const CleverSchema = z
     /** Sampling radius; defaults to the reference's radius for the norm. */
     radius: z.number().positive().optional(),
     targets: z.array(z.enum(TARGET_KINDS)).min(1).default(['untargeted']),
-    /** Score only the first `count` sampled examples (default: all of them). */
+    /** Score only the first `count` examples kept for each model (default: `dataset.attacked`). */
     count: z.number().int().positive().optional(),
   })
   .strict()

@@ -3,21 +3,28 @@ import type { UnitRow } from '../../records/records.js';
 import { attackSettings, cleverSettings, transferSettings, type AttackSetting } from './unit-settings.js';
 
 /**
- * Work units: model x (attack setting | CLEVER | transfer setting) x shard of the sample. A shard is a
- * fixed range of sample positions, whatever the clean pass finds, so the plan is a function of the
- * config and the sample size alone: a resumed run (and `study status`) plans the same units and skips
- * the ones whose done-marker is stored. Which examples of a shard a unit actually attacks (the correctly
- * classified ones) is decided when it runs, from the stored clean rows.
+ * Work units: model x (held-out accuracy | attack setting | CLEVER | transfer setting) x shard. A shard is
+ * a fixed range, whatever the clean pass finds, so the plan is a function of the config and two sizes
+ * alone: a resumed run (and `study status`) plans the same units and skips the ones whose done-marker is
+ * stored. Clean and transfer shards are ranges of sample positions; held-out shards, ranges of dataset
+ * indices; attack and CLEVER shards, ranges of ranks among the examples the sampling policy keeps for the
+ * model (its 1st to 8th correctly classified example, say), which are found when the unit runs, from the
+ * stored clean rows.
  */
 /** A unit carries the identity its done-marker (UnitRow) is stored under: id, phase, model, method, settings, shard. */
 interface UnitBase extends Pick<UnitRow, 'id' | 'phase' | 'model' | 'method' | 'settings' | 'shard'> {
-  /** Sample positions [start, end). */
+  /** Sample positions, dataset indices or eligible ranks [start, end), by phase. */
   start: number;
   end: number;
 }
 
 export interface CleanUnit extends UnitBase {
   phase: 'clean';
+}
+
+/** Held-out accuracy: dataset indices [start, end) classified once. */
+export interface AccuracyUnit extends UnitBase {
+  phase: 'accuracy';
 }
 
 export interface AttackUnit extends UnitBase {
@@ -36,20 +43,50 @@ export interface TransferUnit extends UnitBase {
   sources: string[];
 }
 
-export type Unit = CleanUnit | AttackUnit | CleverUnit | TransferUnit;
+export type Unit = CleanUnit | AccuracyUnit | AttackUnit | CleverUnit | TransferUnit;
 
 export const CLEAN_SETTINGS = '{}';
 
+/** Images per held-out accuracy unit: classification alone is fast, so units are larger than attack shards. */
+export const HELD_OUT_SHARD = 1000;
+
+export interface PlanSizes {
+  /** Examples drawn (ItemRows). */
+  sample: number;
+  /** Dataset images the held-out accuracy is measured on. */
+  heldOut: number;
+}
+
+/** The store's meta key of the held-out evaluation's size, which `study status` plans with. */
+export const HELD_OUT_META = 'heldOutSize';
+
+/** The held-out evaluation's size: the config's, capped by the dataset. */
+export function heldOutSize(config: StudyConfig, datasetSize: number): number {
+  return config.dataset.heldOut === 'all' ? datasetSize : Math.min(config.dataset.heldOut, datasetSize);
+}
+
+/** What planning reads from a study store: the sample drawn and the held-out size recorded at the first run. */
+export interface PlannedStore {
+  items(): Promise<readonly unknown[]>;
+  meta(key: string): Promise<string | undefined>;
+}
+
+/** The units of a study whose sample is already stored (status, the queue's submit and workers). */
+export async function plannedUnits(config: StudyConfig, store: PlannedStore): Promise<Unit[]> {
+  return planUnits(config, { sample: (await store.items()).length, heldOut: Number((await store.meta(HELD_OUT_META)) ?? 0) });
+}
+
 /** Phases run in this order: attacks need the clean pass, transfer needs the attacks it transfers. */
-export function planUnits(config: StudyConfig, sampleSize: number): Unit[] {
+export function planUnits(config: StudyConfig, sizes: PlanSizes): Unit[] {
   const models = config.models.map((m) => m.name);
-  const shards = (limit: number | undefined) => {
-    const end = Math.min(limit ?? sampleSize, sampleSize);
-    return Array.from({ length: Math.ceil(end / config.shardSize) }, (_, shard) => ({
-      shard,
-      start: shard * config.shardSize,
-      end: Math.min(end, (shard + 1) * config.shardSize),
-    }));
+  const sampleSize = sizes.sample;
+  const ranges = (end: number, size: number) =>
+    Array.from({ length: Math.ceil(end / size) }, (_, shard) => ({ shard, start: shard * size, end: Math.min(end, (shard + 1) * size) }));
+  const shards = (limit: number | undefined) => ranges(Math.min(limit ?? sampleSize, sampleSize), config.shardSize);
+  // Attack and CLEVER units count eligible examples: at most the sample, and at most `dataset.attacked`.
+  const attacked = (count: number | undefined) => {
+    const caps = [count, config.dataset.attacked].filter((c): c is number => c !== undefined);
+    return shards(caps.length > 0 ? Math.min(...caps) : undefined);
   };
   const unit = <U extends Unit>(fields: Omit<U, 'id'>): U =>
     ({ id: JSON.stringify([fields.phase, fields.model, fields.method, fields.settings, fields.shard]), ...fields }) as U;
@@ -58,10 +95,13 @@ export function planUnits(config: StudyConfig, sampleSize: number): Unit[] {
   for (const model of models) {
     for (const s of shards(undefined)) units.push(unit<CleanUnit>({ phase: 'clean', model, method: 'clean', settings: CLEAN_SETTINGS, ...s }));
   }
+  for (const model of models) {
+    for (const s of ranges(sizes.heldOut, HELD_OUT_SHARD)) units.push(unit<AccuracyUnit>({ phase: 'accuracy', model, method: 'accuracy', settings: CLEAN_SETTINGS, ...s }));
+  }
   const settings = attackSettings(config);
   for (const model of models) {
     for (const setting of settings) {
-      for (const s of shards(setting.limit)) {
+      for (const s of attacked(setting.limit)) {
         units.push(unit<AttackUnit>({ phase: 'attack', model, method: setting.method, settings: setting.settings, setting, ...s }));
       }
     }
@@ -69,14 +109,15 @@ export function planUnits(config: StudyConfig, sampleSize: number): Unit[] {
   if (config.clever) {
     const settings = cleverSettings(config.clever);
     for (const model of models) {
-      for (const s of shards(config.clever.count)) units.push(unit<CleverUnit>({ phase: 'clever', model, method: 'clever', settings, ...s }));
+      for (const s of attacked(config.clever.count)) units.push(unit<CleverUnit>({ phase: 'clever', model, method: 'clever', settings, ...s }));
     }
   }
   if (config.transfer) {
     const among = config.transfer.models ?? models;
     for (const model of among) {
       for (const setting of transferSettings(config)) {
-        for (const s of shards(setting.limit)) {
+        // Sources attacked different examples (each its own correctly classified ones): every sample position is covered.
+        for (const s of shards(undefined)) {
           units.push(unit<TransferUnit>({
             phase: 'transfer', model, method: setting.method, settings: setting.settings, setting, sources: among.filter((m) => m !== model), ...s,
           }));

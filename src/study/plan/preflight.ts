@@ -6,6 +6,7 @@ import { UserError, messageOf } from '../../core/errors.js';
 import { readZooManifest, zooDir } from '../../models/zoo/zoo-manifest.js';
 import { ZOO_PREFIX, type ModelEntry, type StudyConfig } from '../config/config-schema.js';
 import type { ItemRow } from '../../records/records.js';
+import { heldOutSize } from './plan.js';
 import { sampleItems } from './sampling.js';
 import { findPaperModel, PAPER_LABELS, type PaperModel } from '../../models/catalog/paper-models.js';
 
@@ -14,7 +15,7 @@ import { findPaperModel, PAPER_LABELS, type PaperModel } from '../../models/cata
  * written: that each model file (and label list) is there, that the dataset opens and holds enough
  * examples. Missing models are all named at once, with how to get each.
  */
-export async function preflight(config: StudyConfig): Promise<{ dataset: Dataset; items: ItemRow[] }> {
+export async function preflight(config: StudyConfig): Promise<{ dataset: Dataset; items: ItemRow[]; heldOut: number }> {
   const missing = config.models.flatMap((entry, i) => missingModel(entry, i));
   for (const [path, users] of missingLabelLists(config.models)) {
     const pulled = basename(path) === PAPER_LABELS.file ? ' (robustscope models pull <paper model> fetches it)' : '';
@@ -29,7 +30,7 @@ export async function preflight(config: StudyConfig): Promise<{ dataset: Dataset
   } catch (err) {
     throw new UserError(`field 'dataset.name': ${messageOf(err)}`, { cause: err });
   }
-  return { dataset, items: sampleItems(dataset, config.dataset.count, config.seed) };
+  return { dataset, items: sampleItems(dataset, config.dataset.count, config.seed), heldOut: heldOutSize(config, dataset.size) };
 }
 
 function missingModel(entry: ModelEntry, i: number): string[] {

@@ -15,7 +15,7 @@ export interface AttackSetting {
   targetKind: TargetKind;
   /** Canonical JSON of the parameters and the target kind: the rows' settings. */
   settings: string;
-  /** Attack only the first `limit` sampled examples; undefined for all. */
+  /** Attack only the first `limit` examples kept for each model; undefined for all (up to `dataset.attacked`). */
   limit: number | undefined;
   /** Whether a transfer uses it (its adversarial images are then kept). */
   transferred: boolean;

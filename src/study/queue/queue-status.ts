@@ -1,6 +1,6 @@
 import { UserError } from '../../core/errors.js';
 import { parseStudyConfig } from '../config/config-schema.js';
-import { planUnits } from '../plan/plan.js';
+import { plannedUnits } from '../plan/plan.js';
 import { PHASES, type Phase } from '../../records/records.js';
 import type { HostStatus, PhaseStatus, StudyStatus } from '../store/study-status.js';
 import { PG_SCHEMA, PostgresStore } from '../store/postgres-store.js';
@@ -20,7 +20,7 @@ export async function queueStatus(url: string): Promise<StudyStatus> {
     if (stored === undefined) throw new UserError(`${store.location}: no study was submitted to this database`);
     const config = parseStudyConfig(JSON.parse(stored), store.location);
     const { expireSeconds } = await queueSettings(store);
-    const plan = planUnits(config, (await store.items()).length);
+    const plan = await plannedUnits(config, store);
     const phaseOf = new Map(plan.map((u) => [u.id, u.phase]));
     const phases = Object.fromEntries(PHASES.map((p) => [p, { units: 0, done: 0, running: 0, failed: 0, rows: 0 }])) as Record<Phase, PhaseStatus>;
     for (const unit of plan) phases[unit.phase].units++;

@@ -5,7 +5,7 @@ import { UserError, messageOf } from '../../core/errors.js';
 import { parseStudyConfig } from '../config/config-schema.js';
 import { WorkerExitError, inProcessExecutor, workerPool, type Executor } from '../run/executor.js';
 import { checkRecordedModels } from '../run/study-models.js';
-import { planUnits, type Unit } from '../plan/plan.js';
+import { HELD_OUT_META, planUnits, type Unit } from '../plan/plan.js';
 import { missingPaperModels, preflight } from '../plan/preflight.js';
 import { pullPaperModel } from '../../models/catalog/paper-models.js';
 import { PHASES, type Phase, type UnitRow } from '../../records/records.js';
@@ -72,12 +72,13 @@ export async function runQueueWorker(url: string, options: QueueWorkerOptions = 
       }
     }
     const local = await preflight(config);
-    if (local.items.some((item, i) => item.itemId !== items[i]?.itemId) || local.items.length !== items.length) {
+    const heldOut = Number(await store.meta(HELD_OUT_META));
+    if (local.items.some((item, i) => item.itemId !== items[i]?.itemId) || local.items.length !== items.length || local.heldOut !== heldOut) {
       throw new UserError(`${config.dataset.name}: this machine's dataset gives another sample than the study in ${store.location} recorded: give it the same dataset`);
     }
     await checkRecordedModels(config, new Map(models.map((m) => [m.name, m.sha256])), store.location);
 
-    const plan = planUnits(config, items.length);
+    const plan = planUnits(config, { sample: items.length, heldOut });
     const byId = new Map(plan.map((u) => [u.id, u]));
     const modelsByName = new Map(models.map((m) => [m.name, m]));
     const me: WorkerIdentity = { host: hostname(), pid: process.pid };

@@ -33,16 +33,16 @@ export async function submitStudy(input: StudyConfigInput | StudyConfig, url: st
     throw new UserError(`unit timeout: expected whole seconds from 1 to ${MAX_EXPIRE_SECONDS} (pg-boss's limit of 24 hours), got ${queue.expireSeconds}`);
   }
   if (!Number.isInteger(queue.retries) || queue.retries < 0) throw new UserError(`retries: expected a non-negative integer, got ${queue.retries}`);
-  const { items } = await preflight(config);
+  const { items, heldOut } = await preflight(config);
   const models = await describeModels(config);
 
   const store = await PostgresStore.open(url, { create: true });
   try {
-    await recordStudy(store, config, items, models);
+    await recordStudy(store, config, { items, heldOut }, models);
     const boss = await startQueue(url, { supervise: false });
     try {
       await prepareQueue(boss, store, queue);
-      const plan = planUnits(config, items.length);
+      const plan = planUnits(config, { sample: items.length, heldOut });
       return { store: store.location, ...(await queueUnits(store, boss, plan)) };
     } finally {
       await stopQueue(boss);

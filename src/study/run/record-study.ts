@@ -3,6 +3,7 @@ import { UserError } from '../../core/errors.js';
 import type { OnnxClassifier } from '../../runtime/onnx-classifier.js';
 import { configDiff } from '../config/config-diff.js';
 import type { StudyConfig } from '../config/config-schema.js';
+import { HELD_OUT_META } from '../plan/plan.js';
 import { checkTransferModels, describeModel, loadStudyModel } from './study-models.js';
 import type { ItemRow, ModelRow } from '../../records/records.js';
 import type { StudyStore } from '../store/study-store.js';
@@ -15,9 +16,15 @@ import { TOOL_VERSION } from '../../records/version.js';
  * must hold this one: a resumed run, or a second submit, that brings another config, sample or model
  * file is refused, naming what differs.
  */
-export async function recordStudy(store: StudyStore, config: StudyConfig, items: readonly ItemRow[], models: readonly Unstamped<ModelRow>[]): Promise<void> {
+export async function recordStudy(
+  store: StudyStore,
+  config: StudyConfig,
+  data: { items: readonly ItemRow[]; heldOut: number },
+  models: readonly Unstamped<ModelRow>[],
+): Promise<void> {
   await recordConfig(store, config);
-  await recordItems(store, items);
+  await recordItems(store, data.items);
+  await recordHeldOut(store, data.heldOut);
   await recordModels(store, models);
 }
 
@@ -80,6 +87,13 @@ async function recordItems(store: StudyStore, items: readonly ItemRow[]): Promis
   if (stored.length !== items.length || differs >= 0) {
     throw new UserError(`the dataset's sample differs from the one ${store.location} was started with (position ${differs >= 0 ? differs : Math.min(stored.length, items.length)}): has the dataset changed?`);
   }
+}
+
+/** The held-out evaluation's size, like the sample, depends only on the config and the dataset. */
+async function recordHeldOut(store: StudyStore, size: number): Promise<void> {
+  const stored = await store.meta(HELD_OUT_META);
+  if (stored === undefined) await store.putMeta({ [HELD_OUT_META]: String(size) });
+  else if (Number(stored) !== size) throw new UserError(`the held-out evaluation has ${size} images, ${store.location} was started with ${stored}: has the dataset changed?`);
 }
 
 async function recordModels(store: StudyStore, models: readonly Unstamped<ModelRow>[]): Promise<void> {

@@ -19,6 +19,7 @@ export async function reportStudy(store: string, out?: string): Promise<{ html: 
       title: 'Is robustness the cost of accuracy?',
       models: await opened.models(),
       clean: await opened.cleanRows(),
+      accuracy: await opened.accuracyRows(),
       attacks: await opened.attackRows(),
       clever: await opened.cleverRows(),
       transfer: await opened.transferRows(),

@@ -1,3 +1,4 @@
+import { runAccuracyUnit } from './accuracy-unit.js';
 import { runAttackUnit } from './attack-unit.js';
 import { runCleanUnit } from './clean-unit.js';
 import { runCleverUnit } from './clever-unit.js';
@@ -13,6 +14,8 @@ export async function executeTask(ctx: UnitContext, task: UnitTask): Promise<Uni
   switch (unit.phase) {
     case 'clean':
       return { phase: 'clean', rows: await runCleanUnit(ctx, unit, items), timeMs: timeMs() };
+    case 'accuracy':
+      return { phase: 'accuracy', rows: await runAccuracyUnit(ctx, unit), timeMs: timeMs() };
     case 'attack':
       return { phase: 'attack', rows: await runAttackUnit(ctx, unit, items), timeMs: timeMs() };
     case 'clever':

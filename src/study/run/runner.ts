@@ -68,7 +68,7 @@ export async function runStudy(input: StudyConfigInput | StudyConfig, options: R
 
 async function runLocally(config: StudyConfig, out: string, jobs: number, onProgress: RunStudyOptions['onProgress'], onWarning: RunStudyOptions['onWarning']): Promise<RunStudyResult> {
   const started = performance.now();
-  const { items } = await preflight(config);
+  const { items, heldOut } = await preflight(config);
   const models = await describeModels(config);
 
   const store = SqliteStore.open(out, { create: true });
@@ -77,8 +77,8 @@ async function runLocally(config: StudyConfig, out: string, jobs: number, onProg
     if (damaged.length > 0 || orphanRows > 0) {
       onWarning?.(`${store.path}: repaired a damaged store: ${damaged.length} unit(s) marked done had lost rows and ${orphanRows} row(s) belonged to no done unit; those units run again`);
     }
-    await recordStudy(store, config, items, models);
-    const plan = planUnits(config, items.length);
+    await recordStudy(store, config, { items, heldOut }, models);
+    const plan = planUnits(config, { sample: items.length, heldOut });
     const stored = await store.units();
     const done = new Set(stored.map((u) => u.id));
     const pending = plan.filter((u) => !done.has(u.id));

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../records/canonical-json.js';
 import { UserError } from '../../core/errors.js';
+import { graphDepth } from '../../models/graph-depth.js';
 import { loadModel } from '../../models/load-model.js';
 import { summarize } from '../../models/summary.js';
 import { ZOO_ARCHITECTURES } from '../../models/zoo/registry.js';
@@ -38,6 +39,7 @@ export async function describeModel(entry: ModelEntry, classifier: OnnxClassifie
     inputShape: [...classifier.inputShape],
     numClasses: classifier.numClasses,
     identity: modelIdentity(classifier),
+    depth: graphDepth(classifier.raw.graph),
   };
 }
 

@@ -21,8 +21,8 @@ export interface TransferSource {
 export interface UnitTask {
   unit: Unit;
   /**
-   * The items to work on: the shard's items for the clean pass; for attack and CLEVER units those the
-   * sampling policy keeps (correctly classified).
+   * The items to work on: the shard's items for the clean pass; for attack and CLEVER units the ranks
+   * [start, end) of the items the sampling policy keeps (correctly classified); none for held-out accuracy.
    */
   items: ItemRow[];
   /** Transfer units: the target model's clean rows of the shard, and every source's attack rows. */

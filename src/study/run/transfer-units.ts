@@ -38,6 +38,8 @@ export async function runTransferUnit(ctx: UnitContext, unit: TransferUnit, inpu
   const targeted = unit.setting.targetKind !== 'untargeted';
   const rows: Unstamped<TransferRow>[] = [];
   for (const source of inputs.sources) {
+    // A source that attacked none of the shard's examples (they were not among its correctly classified ones).
+    if (source.rows.length === 0) continue;
     const attempts = source.rows.map((attack) => {
       const targetClean = clean.get(attack.itemId);
       if (!targetClean) throw new Error(`no clean row of ${unit.model} for ${attack.itemId}`);

@@ -33,18 +33,22 @@ export async function buildTask(
   models: ReadonlyMap<string, Pick<ModelRow, 'sha256' | 'inputShape'>>,
   correct: ReadonlyMap<string, ReadonlySet<string>> | undefined,
 ): Promise<UnitTask> {
-  const shard = items.slice(unit.start, unit.end);
   switch (unit.phase) {
     case 'clean':
-      return { unit, items: shard };
+      return { unit, items: items.slice(unit.start, unit.end) };
+    case 'accuracy':
+      return { unit, items: [] };
     case 'attack':
     case 'clever': {
       if (!correct) throw new Error(`${unit.id}: the clean pass's results are needed first`);
+      // Shards are ranges of ranks among the model's eligible examples, so `dataset.attacked` counts examples attacked.
       const eligible = eligibleItems(config.dataset.sampling, unit.model, correct);
-      return { unit, items: shard.filter((i) => eligible.has(i.itemId)) };
+      return { unit, items: items.filter((i) => eligible.has(i.itemId)).slice(unit.start, unit.end) };
     }
-    case 'transfer':
+    case 'transfer': {
+      const shard = items.slice(unit.start, unit.end);
       return { unit, items: shard, transfer: await transferInputs(store, unit, shard, models) };
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { UserError, messageOf } from '../../core/errors.js';
-import type { AttackRow, CleanRow, CleverRow, ItemRow, ModelRow, Phase, TransferRow, UnitRow } from '../../records/records.js';
-import { ATTACKS, CLEAN, CLEVER, FORMAT, ITEMS, MODELS, TABLES, TABLE_OF, TRANSFER, UNITS, requiredValue, whereClause, withoutImages, type Kind, type Table, type UnitRows, type Where } from './schema.js';
+import type { AccuracyRow, AttackRow, CleanRow, CleverRow, ItemRow, ModelRow, Phase, TransferRow, UnitRow } from '../../records/records.js';
+import { ACCURACY, ATTACKS, CLEAN, CLEVER, FORMAT, ITEMS, MODELS, TABLES, TABLE_OF, TRANSFER, UNITS, requiredValue, whereClause, withoutImages, type Kind, type Table, type UnitRows, type Where } from './schema.js';
 import type { AttackRowFilter, StudyStore } from './study-store.js';
 
 /**
@@ -131,6 +131,10 @@ export class PostgresStore implements StudyStore {
     return this.select(CLEAN, { model_sha256: filter.modelSha256 });
   }
 
+  accuracyRows(filter: { modelSha256?: string } = {}): Promise<AccuracyRow[]> {
+    return this.select(ACCURACY, { model_sha256: filter.modelSha256 });
+  }
+
   async attackRows(filter: AttackRowFilter = {}): Promise<AttackRow[]> {
     const where = { model_sha256: filter.modelSha256, method: filter.method, settings: filter.settings, item_id: filter.itemIds };
     if (filter.images) return this.select(ATTACKS, where);
@@ -147,7 +151,7 @@ export class PostgresStore implements StudyStore {
 
   async rowCounts(): Promise<Record<Phase, number>> {
     const count = async (t: Table<never>) => Number((await this.pool.query(`SELECT COUNT(*) AS n FROM ${PG_SCHEMA}.${t.name}`)).rows[0].n);
-    return { clean: await count(CLEAN as Table<never>), attack: await count(ATTACKS as Table<never>), clever: await count(CLEVER as Table<never>), transfer: await count(TRANSFER as Table<never>) };
+    return { clean: await count(CLEAN as Table<never>), accuracy: await count(ACCURACY as Table<never>), attack: await count(ATTACKS as Table<never>), clever: await count(CLEVER as Table<never>), transfer: await count(TRANSFER as Table<never>) };
   }
 
   async putItems(items: readonly ItemRow[]): Promise<void> {

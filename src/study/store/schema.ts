@@ -1,4 +1,4 @@
-import type { AttackRow, CleanRow, CleverRow, ItemRow, ModelRow, Phase, TransferRow, UnitRow } from '../../records/records.js';
+import type { AccuracyRow, AttackRow, CleanRow, CleverRow, ItemRow, ModelRow, Phase, TransferRow, UnitRow } from '../../records/records.js';
 
 /**
  * The study store's tables, one definition for every engine (SQLite, PostgreSQL): the column, the row
@@ -7,7 +7,7 @@ import type { AttackRow, CleanRow, CleverRow, ItemRow, ModelRow, Phase, Transfer
  */
 
 /** Bumped when the tables change; a store of another format is refused rather than misread. */
-export const FORMAT = '2';
+export const FORMAT = '3';
 
 export type Kind = 'text' | 'int' | 'real' | 'bool' | 'json' | 'f32';
 export type Column<R> = readonly [column: string, field: keyof R & string, kind: Kind, nullable?: 'null'];
@@ -31,7 +31,7 @@ export const MODELS: Table<ModelRow> = {
   name: 'models',
   columns: [
     ['name', 'name', 'text'], ['sha256', 'sha256', 'text'], ['family', 'family', 'text'], ['parameters', 'parameters', 'int'],
-    ['flops_per_image', 'flopsPerImage', 'int'], ['input_shape', 'inputShape', 'json'], ['num_classes', 'numClasses', 'int'], ['identity', 'identity', 'text'], ...PROVENANCE,
+    ['flops_per_image', 'flopsPerImage', 'int'], ['input_shape', 'inputShape', 'json'], ['num_classes', 'numClasses', 'int'], ['depth', 'depth', 'int'], ['identity', 'identity', 'text'], ...PROVENANCE,
   ],
   key: ['name'],
 };
@@ -48,6 +48,15 @@ export const UNITS: Table<UnitRow> = {
 export const CLEAN: Table<CleanRow> = {
   name: 'clean',
   columns: [...ROW_KEY, ['label', 'label', 'int'], ['predicted', 'predicted', 'int', 'null'], ['correct', 'correct', 'bool'], ['in_top5', 'inTop5', 'bool'], ...PROVENANCE],
+  key: KEY,
+};
+
+export const ACCURACY: Table<AccuracyRow> = {
+  name: 'accuracy',
+  columns: [
+    ...ROW_KEY, ['start_index', 'start', 'int'], ['end_index', 'end', 'int'], ['evaluated', 'evaluated', 'int'], ['correct', 'correct', 'int'],
+    ['in_top5', 'inTop5', 'int'], ...PROVENANCE,
+  ],
   key: KEY,
 };
 
@@ -84,16 +93,17 @@ export const TRANSFER: Table<TransferRow> = {
 };
 
 /** Every table, in creation order. */
-export const TABLES = [ITEMS, MODELS, UNITS, CLEAN, ATTACKS, CLEVER, TRANSFER] as readonly Table<never>[];
+export const TABLES = [ITEMS, MODELS, UNITS, CLEAN, ACCURACY, ATTACKS, CLEVER, TRANSFER] as readonly Table<never>[];
 
 /** The rows one unit produced, by the table they go to. */
 export type UnitRows =
   | { phase: 'clean'; rows: CleanRow[] }
+  | { phase: 'accuracy'; rows: AccuracyRow[] }
   | { phase: 'attack'; rows: AttackRow[] }
   | { phase: 'clever'; rows: CleverRow[] }
   | { phase: 'transfer'; rows: TransferRow[] };
 
-export const TABLE_OF: { [P in Phase]: Table<Extract<UnitRows, { phase: P }>['rows'][number]> } = { clean: CLEAN, attack: ATTACKS, clever: CLEVER, transfer: TRANSFER };
+export const TABLE_OF: { [P in Phase]: Table<Extract<UnitRows, { phase: P }>['rows'][number]> } = { clean: CLEAN, accuracy: ACCURACY, attack: ATTACKS, clever: CLEVER, transfer: TRANSFER };
 
 /** Equality filters on columns; an array value matches any of its elements. */
 export type Where = Readonly<Record<string, string | number | readonly (string | number)[] | undefined>>;

@@ -4,8 +4,8 @@ import sqlite, { type Database, type JSValue, type SQLiteValue, type Statement }
 import { UserError } from '../../core/errors.js';
 import { ensureWritableFolder } from '../../core/write-file.js';
 import { lockFolder, type FolderLock } from './folder-lock.js';
-import { PHASES, type AttackRow, type CleanRow, type CleverRow, type ItemRow, type ModelRow, type Phase, type TransferRow, type UnitRow } from '../../records/records.js';
-import { ATTACKS, CLEAN, CLEVER, FORMAT, ITEMS, MODELS, TABLES, TABLE_OF, TRANSFER, UNITS, requiredValue, whereClause, withoutImages, type Kind, type Table, type UnitRows, type Where } from './schema.js';
+import { PHASES, type AccuracyRow, type AttackRow, type CleanRow, type CleverRow, type ItemRow, type ModelRow, type Phase, type TransferRow, type UnitRow } from '../../records/records.js';
+import { ACCURACY, ATTACKS, CLEAN, CLEVER, FORMAT, ITEMS, MODELS, TABLES, TABLE_OF, TRANSFER, UNITS, requiredValue, whereClause, withoutImages, type Kind, type Table, type UnitRows, type Where } from './schema.js';
 import type { AttackRowFilter, StudyStore } from './study-store.js';
 
 /**
@@ -149,6 +149,10 @@ export class SqliteStore implements StudyStore {
     return this.select(CLEAN, { model_sha256: filter.modelSha256 });
   }
 
+  async accuracyRows(filter: { modelSha256?: string } = {}): Promise<AccuracyRow[]> {
+    return this.select(ACCURACY, { model_sha256: filter.modelSha256 });
+  }
+
   async attackRows(filter: AttackRowFilter = {}): Promise<AttackRow[]> {
     const where = { model_sha256: filter.modelSha256, method: filter.method, settings: filter.settings, item_id: filter.itemIds };
     if (filter.images) return this.select(ATTACKS, where);
@@ -165,7 +169,7 @@ export class SqliteStore implements StudyStore {
 
   async rowCounts(): Promise<Record<Phase, number>> {
     const count = (t: Table<never>) => Number(this.db.get(`SELECT COUNT(*) AS n FROM ${t.name}`)!.n);
-    return { clean: count(CLEAN as Table<never>), attack: count(ATTACKS as Table<never>), clever: count(CLEVER as Table<never>), transfer: count(TRANSFER as Table<never>) };
+    return { clean: count(CLEAN as Table<never>), accuracy: count(ACCURACY as Table<never>), attack: count(ATTACKS as Table<never>), clever: count(CLEVER as Table<never>), transfer: count(TRANSFER as Table<never>) };
   }
 
   async putItems(items: readonly ItemRow[]): Promise<void> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { parseStudyConfig } from '../config/config-schema.js';
 import { folderOwner } from './folder-lock.js';
-import { planUnits, type Unit } from '../plan/plan.js';
+import { plannedUnits, type Unit } from '../plan/plan.js';
 import { queueStatus } from '../queue/queue-status.js';
 import { PHASES, type Phase, type UnitRow } from '../../records/records.js';
 import { isPostgresUrl } from './postgres-store.js';
@@ -106,7 +106,7 @@ export async function studyStatus(location: string): Promise<StudyStatus> {
     const stored = await store.meta('config');
     if (stored === undefined) return new ProgressTracker(out, [], []).status(false);
     const config = parseStudyConfig(JSON.parse(stored), join(out, STORE_FILE));
-    return new ProgressTracker(out, planUnits(config, (await store.items()).length), await store.units()).status(false);
+    return new ProgressTracker(out, await plannedUnits(config, store), await store.units()).status(false);
   } finally {
     await store.close();
   }

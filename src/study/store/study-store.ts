@@ -1,4 +1,4 @@
-import type { AttackRow, CleanRow, CleverRow, ItemRow, ModelRow, Phase, TransferRow, UnitRow } from '../../records/records.js';
+import type { AccuracyRow, AttackRow, CleanRow, CleverRow, ItemRow, ModelRow, Phase, TransferRow, UnitRow } from '../../records/records.js';
 import type { UnitRows } from './schema.js';
 
 export type { UnitRows } from './schema.js';
@@ -30,6 +30,8 @@ export interface StudyStore {
   models(): Promise<ModelRow[]>;
   units(): Promise<UnitRow[]>;
   cleanRows(filter?: { modelSha256?: string }): Promise<CleanRow[]>;
+  /** Held-out accuracy counts, one row per model and shard of the evaluation split. */
+  accuracyRows(filter?: { modelSha256?: string }): Promise<AccuracyRow[]>;
   attackRows(filter?: AttackRowFilter): Promise<AttackRow[]>;
   cleverRows(filter?: { modelSha256?: string }): Promise<CleverRow[]>;
   transferRows(filter?: { modelSha256?: string; sourceSha256?: string }): Promise<TransferRow[]>;

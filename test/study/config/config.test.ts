@@ -36,11 +36,13 @@ test('both presets pass the schema and survive a JSON and a YAML round trip unch
   }
 });
 
-test('the mini preset covers the whole zoo with FGSM, I-FGSM search, C&W, EAD, CLEVER L2 and a transfer matrix', () => {
+test('the mini preset covers the whole zoo with FGSM, the FGSM and I-FGSM searches, C&W, EAD, CLEVER L2 and a transfer matrix, 100 attacked examples per model', () => {
   const mini = studyPreset('mini');
   assert.deepEqual(mini.models.map((m) => m.name), ZOO_ARCHITECTURES.map((a) => `zoo:${a.name}`));
   assert.equal(mini.dataset.name, 'synthetic');
-  assert.deepEqual(mini.attacks.map((a) => a.attack), ['fgsm', 'paper-ifgsm-search', 'paper-cw', 'paper-ead']);
+  assert.deepEqual(mini.attacks.map((a) => a.attack), ['fgsm', 'paper-fgsm-search', 'paper-ifgsm-search', 'paper-cw', 'paper-ead']);
+  assert.equal(mini.dataset.attacked, 100);
+  assert.equal(mini.dataset.heldOut ?? 'all', 'all');
   assert.equal(mini.clever?.norm, 2);
   assert.ok(mini.transfer && mini.transfer.attacks.length > 0);
 });
@@ -98,10 +100,10 @@ test('entries giving the same setting share it, so no row is computed twice', ()
   assert.deepEqual(settings.map((s) => [s.params.eps, s.limit, s.transferred]), [[0.1, undefined, true], [0.2, undefined, false]]);
 });
 
-test('the planner cuts every phase into shards: clean, attacks per setting, CLEVER, transfer per target model', () => {
+test('the planner cuts every phase into shards: clean, held-out accuracy, attacks per setting, CLEVER, transfer per target model', () => {
   const config = parseStudyConfig({
     models: ['a.onnx', 'b.onnx'],
-    dataset: { name: 'synthetic', count: 10 },
+    dataset: { name: 'synthetic', count: 10, attacked: 9 },
     shardSize: 4,
     attacks: [
       { attack: 'fgsm', set: { eps: [0.1, 0.2] }, targets: ['untargeted', 'random'] },
@@ -110,10 +112,12 @@ test('the planner cuts every phase into shards: clean, attacks per setting, CLEV
     clever: { norm: 2, nb: 2, ns: 2, count: 6 },
     transfer: { attacks: ['fgsm'] },
   }, 'test');
-  const units = planUnits(config, 10);
+  const units = planUnits(config, { sample: 10, heldOut: 2500 });
   const count = (phase: string) => units.filter((u) => u.phase === phase).length;
   assert.equal(count('clean'), 2 * 3, '2 models x shards [0,4) [4,8) [8,10)');
-  assert.equal(count('attack'), 2 * (4 * 3 + 1 * 2), 'per model: 4 FGSM settings x 3 shards + I-FGSM on 5 examples x 2 shards');
+  assert.deepEqual(units.filter((u) => u.phase === 'accuracy' && u.model === 'b.onnx').map((u) => [u.start, u.end]), [[0, 1000], [1000, 2000], [2000, 2500]]);
+  assert.equal(count('attack'), 2 * (4 * 3 + 1 * 2), 'per model: 4 FGSM settings x 3 shards of ranks [0,4) [4,8) [8,9) + I-FGSM on 5 examples x 2 shards');
+  assert.deepEqual(units.filter((u) => u.phase === 'attack' && u.model === 'a.onnx' && u.method === 'fgsm').slice(0, 3).map((u) => [u.start, u.end]), [[0, 4], [4, 8], [8, 9]]);
   assert.equal(count('clever'), 2 * 2);
   assert.equal(count('transfer'), 2 * 4 * 3, 'per target model: 4 settings x 3 shards');
   assert.equal(new Set(units.map((u) => u.id)).size, units.length, 'unit ids are unique');
@@ -121,7 +125,7 @@ test('the planner cuts every phase into shards: clean, attacks per setting, CLEV
   const transfer = units.find((u) => u.phase === 'transfer' && u.model === 'b.onnx');
   assert.ok(transfer?.phase === 'transfer');
   assert.deepEqual(transfer.sources, ['a.onnx']);
-  assert.deepEqual(planUnits(config, 10), units, 'the plan is a function of the config and the sample size');
+  assert.deepEqual(planUnits(config, { sample: 10, heldOut: 2500 }), units, 'the plan is a function of the config and the sizes');
 });
 
 test('config differences are listed by field', () => {

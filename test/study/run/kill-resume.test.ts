@@ -36,7 +36,7 @@ test('a study killed with SIGKILL mid-way and run again ends with exactly the ro
   const models = tinyModels(dir);
   const config = join(dir, 'study.json');
   writeFileSync(config, JSON.stringify(tinyConfig(models, {
-    dataset: { name: 'synthetic', count: 32 },
+    dataset: { name: 'synthetic', count: 32, heldOut: 1500 },
     shardSize: 2,
     attacks: [
       { attack: 'fgsm', set: { eps: [0.05, 0.1] } },

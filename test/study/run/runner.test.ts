@@ -44,6 +44,14 @@ test('a study runs every phase into the store; every row carries seed, settings,
       assert.doesNotThrow(() => JSON.parse(row.settings));
     }
 
+    // Held-out accuracy: the first 1500 test images, in shards of 1000, counted per model.
+    const accuracy = await store.accuracyRows();
+    for (const sha of shas) {
+      const mine = accuracy.filter((r) => r.modelSha256 === sha);
+      assert.deepEqual(mine.map((r) => [r.start, r.end, r.evaluated]), [[0, 1000, 1000], [1000, 1500, 500]]);
+      assert.ok(mine.every((r) => r.correct >= 0 && r.correct <= r.inTop5 && r.inTop5 <= r.evaluated));
+    }
+
     // Only correctly classified examples are attacked (correct-for-each).
     const correct = new Set(clean.filter((r) => r.correct).map((r) => `${r.modelSha256} ${r.itemId}`));
     for (const row of [...attacks, ...clever]) assert.ok(correct.has(`${row.modelSha256} ${row.itemId}`), `${row.itemId} was attacked but misclassified`);
@@ -86,7 +94,7 @@ test('--jobs 2 (worker processes) stores exactly the rows of an in-process run',
 
 test('resuming with another config is refused, naming what differs, and leaves the store as it was', async () => {
   const before = await storeSnapshot(out);
-  const changed = tinyConfig(models, { dataset: { name: 'synthetic', count: 20 } });
+  const changed = tinyConfig(models, { dataset: { name: 'synthetic', count: 20, heldOut: 1500 } });
   await assert.rejects(runStudy(changed, { out }), (err: unknown) => {
     assert.ok(err instanceof UserError);
     assert.match(err.message, /another config/);
@@ -99,7 +107,7 @@ test('resuming with another config is refused, naming what differs, and leaves t
 test('a model file replaced since the study began is refused by its sha256', async () => {
   const own = join(dir, 'replaced');
   const [path] = tinyModels(dir, ['linear'], 3);
-  const small = tinyConfig([path!, models[1]!], { attacks: [], clever: undefined, transfer: undefined, dataset: { name: 'synthetic', count: 4 } });
+  const small = tinyConfig([path!, models[1]!], { attacks: [], clever: undefined, transfer: undefined, dataset: { name: 'synthetic', count: 4, heldOut: 100 } });
   await runStudy(small, { out: own });
   writeFileSync(path!, encodeModel(zooArchitecture('linear').build(4)));
   await assert.rejects(runStudy(small, { out: own }), /changed since .* was started \(sha256/);
@@ -107,7 +115,7 @@ test('a model file replaced since the study began is refused by its sha256', asy
 
 test('correct-for-all attacks only the examples every model classifies correctly', async () => {
   const all = join(dir, 'all');
-  await runStudy(tinyConfig(models, { dataset: { name: 'synthetic', count: 24, sampling: 'correct-for-all' }, clever: undefined, transfer: undefined }), { out: all });
+  await runStudy(tinyConfig(models, { dataset: { name: 'synthetic', count: 24, sampling: 'correct-for-all', heldOut: 100 }, clever: undefined, transfer: undefined }), { out: all });
   const store = await openStudyStore(all);
   try {
     const clean = await store.cleanRows();
@@ -120,11 +128,28 @@ test('correct-for-all attacks only the examples every model classifies correctly
   }
 });
 
+test('dataset.attacked: each model is attacked on its first N correctly classified examples, in sample order', async () => {
+  const capped = join(dir, 'capped');
+  await runStudy(tinyConfig(models, { dataset: { name: 'synthetic', count: 60, attacked: 3, heldOut: 100 }, shardSize: 2, clever: undefined, transfer: undefined, attacks: [{ attack: 'fgsm' }] }), { out: capped });
+  const store = await openStudyStore(capped);
+  try {
+    const order = new Map((await store.items()).map((i) => [i.itemId, i.position]));
+    const clean = await store.cleanRows();
+    for (const m of await store.models()) {
+      const firstCorrect = clean.filter((r) => r.modelSha256 === m.sha256 && r.correct).map((r) => r.itemId).sort((a, b) => order.get(a)! - order.get(b)!).slice(0, 3);
+      const attacked = (await store.attackRows({ modelSha256: m.sha256 })).map((r) => r.itemId).sort((a, b) => order.get(a)! - order.get(b)!);
+      assert.deepEqual(attacked, firstCorrect, m.name);
+    }
+  } finally {
+    await store.close();
+  }
+});
+
 test('transfer between models of different input sizes adapts the images and records how', async () => {
   const mixed = join(dir, 'mixed');
   const pair = [models[0]!, linearModel(dir, 16)];
   // Untrained models get about one example in ten right: enough examples that some are right for both.
-  await runStudy(tinyConfig(pair, { attacks: [{ attack: 'fgsm', set: { eps: 0.3 } }], clever: undefined, dataset: { name: 'synthetic', count: 300 }, shardSize: 100 }), { out: mixed });
+  await runStudy(tinyConfig(pair, { attacks: [{ attack: 'fgsm', set: { eps: 0.3 } }], clever: undefined, dataset: { name: 'synthetic', count: 300, heldOut: 100 }, shardSize: 100 }), { out: mixed });
   const store = await openStudyStore(mixed);
   try {
     const evaluated = (await store.transferRows()).filter((r) => r.predicted !== null);

@@ -19,7 +19,7 @@ const dir = tempDir('rs-stores-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const stamp = { toolVersion: '0.0.0', createdAt: '2026-01-01T00:00:00.000Z' };
-const model: ModelRow = { name: 'zoo:x', sha256: 'a'.repeat(64), family: 'f', parameters: 2 ** 40, flopsPerImage: 12345678901, inputShape: [3, 32, 32], numClasses: 10, identity: 'b'.repeat(64), ...stamp };
+const model: ModelRow = { name: 'zoo:x', sha256: 'a'.repeat(64), family: 'f', parameters: 2 ** 40, flopsPerImage: 12345678901, inputShape: [3, 32, 32], numClasses: 10, depth: 7, identity: 'b'.repeat(64), ...stamp };
 const clean: CleanRow[] = [true, false].map((correct, i) => ({ modelSha256: model.sha256, itemId: `test:${i}`, method: 'clean', settings: '{}', seed: 7, label: i, predicted: correct ? i : 9, correct, inTop5: true, ...stamp }));
 const attack: AttackRow = {
   modelSha256: model.sha256, itemId: 'test:0', method: 'fgsm', settings: '{"eps":0.1}', seed: 7, attack: 'fgsm', targetKind: 'untargeted', label: 0, target: null,
