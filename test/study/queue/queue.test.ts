@@ -31,7 +31,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const study = (overrides: Partial<StudyConfigInput> = {}): StudyConfigInput => ({
   seed: 11,
   models: ['zoo:linear', 'zoo:mlp-1', 'zoo:mlp-2'],
-  dataset: { name: 'synthetic', count: 24 },
+  dataset: { name: 'synthetic', count: 24, heldOut: 100 },
   shardSize: 2,
   attacks: [
     { attack: 'fgsm', set: { eps: [0.05, 0.1] } },
@@ -147,7 +147,7 @@ test('a submit killed mid-way is finished by submitting again; a third adds noth
     assert.equal(third.added, 0);
 
     const other = join(dir, 'other.json');
-    writeFileSync(other, JSON.stringify(study({ dataset: { name: 'synthetic', count: 20 } })));
+    writeFileSync(other, JSON.stringify(study({ dataset: { name: 'synthetic', count: 20, heldOut: 100 } })));
     const refused = cli(['study', 'submit', '--config', other, '--store', db.url]);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /another config/);
@@ -186,22 +186,23 @@ test('a unit that fails for a reason of its own is recorded as failed with the r
   try {
     const models = [...tinyModels(dir, ['linear', 'mlp-1']), batchOfOneModel(dir)];
     const file = join(dir, 'failing.json');
-    writeFileSync(file, JSON.stringify({ seed: 3, models, dataset: { name: 'synthetic', count: 8 }, shardSize: 2, attacks: [{ attack: 'fgsm' }], transfer: { attacks: ['fgsm'] } }));
+    writeFileSync(file, JSON.stringify({ seed: 3, models, dataset: { name: 'synthetic', count: 8, heldOut: 8 }, shardSize: 2, attacks: [{ attack: 'fgsm' }], transfer: { attacks: ['fgsm'] } }));
     assert.equal(cli(['study', 'submit', '--config', file, '--store', db.url]).code, 0);
     const worker = cli(['study', 'worker', '--store', db.url, '--json'], 240_000);
     assert.equal(worker.code, 0, worker.stderr);
-    // 4 shards: the broken model's 4 clean units fail, its 4 attack units lack their clean rows, and every
-    // transfer unit involves it as target or source; the other two models' clean and attack units are stored.
-    assert.deepEqual(JSON.parse(worker.stdout).computed, 16);
-    assert.deepEqual(JSON.parse(worker.stdout).failed, 20);
+    // 4 shards: the broken model's 4 clean units and its one held-out accuracy unit fail, its 4 attack units
+    // lack their clean rows, and every transfer unit involves it as target or source; the other two models'
+    // clean, accuracy and attack units are stored.
+    assert.deepEqual(JSON.parse(worker.stdout).computed, 18);
+    assert.deepEqual(JSON.parse(worker.stdout).failed, 21);
 
     const status = JSON.parse(cli(['study', 'status', '--store', db.url, '--json']).stdout) as StudyStatus;
     assert.equal(status.state, 'complete', 'every unit is finished: done or failed');
-    assert.deepEqual([status.units.done, status.units.failed, status.units.left], [16, 20, 0]);
-    assert.deepEqual([status.phases.clean.failed, status.phases.attack.failed, status.phases.transfer.failed], [4, 4, 12]);
+    assert.deepEqual([status.units.done, status.units.failed, status.units.left], [18, 21, 0]);
+    assert.deepEqual([status.phases.clean.failed, status.phases.accuracy.failed, status.phases.attack.failed, status.phases.transfer.failed], [4, 1, 4, 12]);
     const cleanFailure = status.failures.find((f) => f.unit.startsWith(`["clean",${JSON.stringify(models[2])}`))!;
     assert.match(cleanFailure.reason, /reshape/i, 'the reason is the model\'s own error');
-    assert.ok(status.failures.filter((f) => f.unit.startsWith('["attack"')).every((f) => /needs 1 unit\(s\) that failed/.test(f.reason)));
+    assert.ok(status.failures.filter((f) => f.unit.startsWith('["attack"')).every((f) => /needs 4 unit\(s\) that failed/.test(f.reason)));
 
     // Not retried: the jobs are finished, a second worker finds nothing, a second submit adds nothing.
     const jobs = await query<{ state: string; retry_count: number }>(db.url, 'SELECT state, retry_count FROM robustscope_queue.job');
@@ -218,7 +219,7 @@ test('study run --store postgres:// submits, works and reports on one machine; a
   const db = await freshDatabase((server as { url: string }).url);
   try {
     const file = join(dir, 'small.json');
-    writeFileSync(file, JSON.stringify({ seed: 5, models: tinyModels(dir, ['linear', 'mlp-1'], 2), dataset: { name: 'synthetic', count: 6 }, shardSize: 3, attacks: [{ attack: 'fgsm' }], transfer: { attacks: ['fgsm'] } }));
+    writeFileSync(file, JSON.stringify({ seed: 5, models: tinyModels(dir, ['linear', 'mlp-1'], 2), dataset: { name: 'synthetic', count: 6, heldOut: 6 }, shardSize: 3, attacks: [{ attack: 'fgsm' }], transfer: { attacks: ['fgsm'] } }));
     const out = join(dir, 'small-report');
     const run = cli(['study', 'run', '--config', file, '--store', db.url, '--out', out, '--json']);
     assert.equal(run.code, 0, run.stderr);

@@ -17,7 +17,7 @@ test('a NaN-producing model among healthy ones: the study completes, the report 
   const nan = nanModel(dir, 'mlp-1', 0.5);
   const healthy = ['zoo:linear', 'zoo:mlp-2'];
   // L-inf CLEVER samples move the first pixel by up to the radius, across the NaN threshold for some examples.
-  const settings = { dataset: { name: 'synthetic', count: 32 }, clever: { norm: 'inf' as const, radius: 0.3, nb: 4, ns: 8, count: 16, targets: ['top2' as const] } };
+  const settings = { dataset: { name: 'synthetic', count: 32, heldOut: 100 }, clever: { norm: 'inf' as const, radius: 0.3, nb: 4, ns: 8, count: 16, targets: ['top2' as const] } };
   const warnings: string[] = [];
   const withNan = await runStudy(tinyConfig([...healthy, nan], settings), { out: join(dir, 'with'), onWarning: (w) => warnings.push(w) });
   const without = await runStudy(tinyConfig(healthy, settings), { out: join(dir, 'without') });

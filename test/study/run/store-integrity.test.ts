@@ -13,7 +13,7 @@ import { storeSnapshot, tempDir, tinyConfig, tinyModels } from '../helpers.js';
 
 /** A quick study: two untrained models, 8 examples, FGSM only. */
 function quick(dir: string) {
-  return tinyConfig(tinyModels(dir, ['linear', 'mlp-1']), { dataset: { name: 'synthetic', count: 8 }, attacks: [{ attack: 'fgsm', set: { eps: 0.1 } }], clever: undefined, transfer: undefined });
+  return tinyConfig(tinyModels(dir, ['linear', 'mlp-1']), { dataset: { name: 'synthetic', count: 8, heldOut: 8 }, attacks: [{ attack: 'fgsm', set: { eps: 0.1 } }], clever: undefined, transfer: undefined });
 }
 
 /** Runs SQL on a closed store, as damage from outside robustscope would. */
