@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { UserError } from '../../../src/core/errors.js';
-import type { AttackRow, CleanRow, ModelRow, UnitRow } from '../../../src/records/records.js';
+import type { AccuracyRow, AttackRow, CleanRow, ModelRow, UnitRow } from '../../../src/records/records.js';
 import { openStore } from '../../../src/study/store/open-store.js';
 import type { StudyStore } from '../../../src/study/store/study-store.js';
 import { freshDatabase, testPostgres } from '../../helpers/postgres.js';
@@ -26,6 +26,9 @@ const attack: AttackRow = {
   status: 'success', predicted: 3, l0: 3072, l1: 1.5e-7, l2: Infinity, linf: 0.1, eps: null, c: null, iterations: 1, gradientCalls: 1, forwardCalls: 2, timeMs: 0.25,
   adversarial: Float32Array.from([0, -0, 1.5, 1e-38, 3.4e38, -2.5]), ...stamp,
 };
+const heldOut: AccuracyRow = {
+  modelSha256: model.sha256, itemId: 'synthetic:test[0,1000)', method: 'accuracy', settings: '{}', seed: 7, start: 0, end: 1000, evaluated: 1000, correct: 987, inTop5: 999, ...stamp,
+};
 const unit = (id: string, rows: number): UnitRow => ({ id, phase: 'clean', model: model.name, method: 'clean', settings: '{}', shard: 0, rows, timeMs: 1.5, failure: null, ...stamp });
 
 async function exercise(store: StudyStore): Promise<unknown> {
@@ -35,6 +38,7 @@ async function exercise(store: StudyStore): Promise<unknown> {
   assert.equal(await store.commitUnit(unit('clean-0', 2), { phase: 'clean', rows: clean }), true);
   assert.equal(await store.commitUnit(unit('clean-0', 2), { phase: 'clean', rows: clean }), false, 'a unit stored twice is stored once');
   assert.equal(await store.commitUnit(unit('attack-0', 1), { phase: 'attack', rows: [attack] }), true);
+  assert.equal(await store.commitUnit(unit('accuracy-0', 1), { phase: 'accuracy', rows: [heldOut] }), true);
   // A failing commit (a duplicate row under a new unit) stores neither its rows nor its marker.
   await assert.rejects(store.commitUnit(unit('attack-1', 1), { phase: 'attack', rows: [attack] }));
   return {
@@ -43,6 +47,7 @@ async function exercise(store: StudyStore): Promise<unknown> {
     models: await store.models(),
     units: (await store.units()).map((u) => u.id),
     clean: await store.cleanRows(),
+    accuracy: await store.accuracyRows(),
     attacks: await store.attackRows({ images: true }),
     withoutImages: (await store.attackRows({ itemIds: ['test:0'] })).map((r) => r.adversarial),
     none: await store.attackRows({ itemIds: [] }),
@@ -58,10 +63,11 @@ test('the SQLite and the PostgreSQL store give back exactly what they were given
     const fromSqlite = await exercise(sqlite);
     const fromPostgres = await exercise(postgres);
     assert.deepEqual(fromPostgres, fromSqlite);
-    const read = fromPostgres as { models: ModelRow[]; attacks: AttackRow[]; counts: Record<string, number> };
+    const read = fromPostgres as { models: ModelRow[]; attacks: AttackRow[]; accuracy: AccuracyRow[]; counts: Record<string, number> };
     assert.deepEqual(read.models, [{ ...model, top1: 0.5 }]);
     assert.deepEqual(read.attacks, [attack]);
-    assert.deepEqual(read.counts, { clean: 2, attack: 1, clever: 0, transfer: 0 });
+    assert.deepEqual(read.accuracy, [heldOut]);
+    assert.deepEqual(read.counts, { clean: 2, accuracy: 1, attack: 1, clever: 0, transfer: 0 });
   } finally {
     await sqlite.close();
     await postgres.close();
@@ -78,7 +84,7 @@ test('a database without a study, or with a store of another format, is refused 
     await client.connect();
     await client.query("UPDATE robustscope.meta SET value = '99' WHERE key = 'format'");
     await client.end();
-    await assert.rejects(openStore(db.url, { create: false }), (err: unknown) => err instanceof UserError && /format 99; this robustscope reads format 2/.test(err.message));
+    await assert.rejects(openStore(db.url, { create: false }), (err: unknown) => err instanceof UserError && /format 99; this robustscope reads format 3/.test(err.message));
   } finally {
     await db.drop();
   }
