@@ -44,7 +44,9 @@ test('the mini preset covers the whole zoo with FGSM, the FGSM and I-FGSM search
   assert.equal(mini.dataset.attacked, 100);
   assert.equal(mini.dataset.heldOut ?? 'all', 'all');
   assert.equal(mini.clever?.norm, 2);
-  assert.ok(mini.transfer && mini.transfer.attacks.length > 0);
+  assert.deepEqual(mini.transfer?.attacks, ['fgsm'], 'the fixed-eps FGSM entry is transferred');
+  assert.deepEqual(mini.attacks.find((a) => a.id === 'fgsm')?.set, { eps: 0.1 });
+  assert.equal(mini.shardSize, 100, 'one attack unit per model and setting');
 });
 
 test('the paper preset has the 18 models with their manifests, and no empty download fields', () => {

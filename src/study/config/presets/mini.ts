@@ -27,7 +27,8 @@ export function miniPreset(): StudyConfigInput {
     models: ZOO_ARCHITECTURES.map((a) => ZOO_PREFIX + a.name),
     // 1,000 drawn: the least accurate zoo model (linear, about 18%) still classifies more than 100 of them correctly.
     dataset: { name: 'synthetic', count: 1000, sampling: 'correct-for-each', attacked: 100 },
-    shardSize: 25,
+    // One attack unit per model and setting: continuous batching then keeps its 32 slots full until the last examples.
+    shardSize: 100,
     attacks: [
       { id: 'fgsm', attack: 'fgsm', set: { eps: 0.1 } },
       { id: 'fgsm-search', attack: 'paper-fgsm-search', set: { ...MINI_BUDGETS.fgsmSearch } },
