@@ -36,7 +36,14 @@ test('a study runs every phase into the store; every row carries seed, settings,
     const attacks = await store.attackRows();
     const clever = await store.cleverRows();
     const transfer = await store.transferRows();
-    assert.ok(attacks.length > 0 && clever.length > 0 && transfer.length > 0, `${attacks.length} attack, ${clever.length} CLEVER, ${transfer.length} transfer rows`);
+    // Per model, its correctly classified sample examples: 2 FGSM settings + I-FGSM search x 2 target kinds
+    // on each, CLEVER on the first 8 of them x 2 target kinds.
+    for (const m of stored) {
+      const correct = clean.filter((r) => r.modelSha256 === m.sha256 && r.correct).length;
+      assert.equal(attacks.filter((r) => r.modelSha256 === m.sha256).length, correct * 4, `${m.name}: attack rows`);
+      assert.equal(clever.filter((r) => r.modelSha256 === m.sha256).length, Math.min(correct, 8) * 2, `${m.name}: CLEVER rows`);
+    }
+    assert.ok(attacks.length > 0 && clever.length > 0, 'some model has examples to attack, so the counts above test something');
     for (const row of [...clean, ...attacks, ...clever, ...transfer]) {
       assert.equal(row.seed, 7);
       assert.equal(row.toolVersion, version);
@@ -152,8 +159,14 @@ test('transfer between models of different input sizes adapts the images and rec
   await runStudy(tinyConfig(pair, { attacks: [{ attack: 'fgsm', set: { eps: 0.3 } }], clever: undefined, dataset: { name: 'synthetic', count: 300, heldOut: 100 }, shardSize: 100 }), { out: mixed });
   const store = await openStudyStore(mixed);
   try {
-    const evaluated = (await store.transferRows()).filter((r) => r.predicted !== null);
-    assert.ok(evaluated.length > 0, 'some images reached the other model');
+    const transfer = await store.transferRows();
+    const evaluated = transfer.filter((r) => r.predicted !== null);
+    // Every successful source example whose target classifies its clean image correctly was evaluated.
+    const clean = await store.cleanRows();
+    const attacks = await store.attackRows();
+    const expected = attacks.filter((a) => a.status === 'success').flatMap((a) => clean.filter((c) => c.modelSha256 !== a.modelSha256 && c.itemId === a.itemId && c.correct));
+    assert.equal(evaluated.length, expected.length);
+    assert.ok(evaluated.length >= 1, 'some images reached the other model, so the adaptation below is checked');
     assert.ok(evaluated.every((r) => /resize (32x32 -> 16x16|16x16 -> 32x32)/.test(r.adaptation)), evaluated.map((r) => r.adaptation).join('; '));
   } finally {
     await store.close();
@@ -165,7 +178,15 @@ test('study status reads a finished store', async () => {
   assert.equal(status.state, 'complete');
   assert.equal(status.pid, null);
   assert.equal(status.units.done, status.units.total);
-  assert.ok(status.phases.transfer.rows > 0);
+  const store = await openStudyStore(out);
+  try {
+    assert.deepEqual(
+      [status.phases.clean.rows, status.phases.accuracy.rows, status.phases.attack.rows, status.phases.clever.rows, status.phases.transfer.rows],
+      [(await store.cleanRows()).length, (await store.accuracyRows()).length, (await store.attackRows()).length, (await store.cleverRows()).length, (await store.transferRows()).length],
+    );
+  } finally {
+    await store.close();
+  }
   assert.ok(status.lastUpdate !== null);
 });
 
