@@ -1,4 +1,6 @@
 import { seededStream } from '../core/rng.js';
+import { minimisedNorm } from '../attacks/budget.js';
+import type { AttackName, ParamValues } from '../attacks/types.js';
 
 /**
  * Statistics of per-example minimal distortions in which a failed attack counts as +Infinity: the attack
@@ -92,19 +94,11 @@ export function robustnessCurve(values: readonly number[]): RobustnessCurve {
 }
 
 /**
- * Whether an attack's distortion measures robustness: C&W, EAD and DeepFool minimise it, and I-FGSM with
- * `search` finds each example's smallest budget (with one iteration, FGSM's). FGSM, PGD and I-FGSM at a
- * fixed budget return an example at the budget, so their distortion is the budget, not a measurement.
+ * Whether an attack's distortion measures robustness: those that minimise a norm (attacks/budget.ts:
+ * C&W, EAD, DeepFool, FMN, and I-FGSM with `search`, which finds each example's smallest budget; with one
+ * iteration, FGSM's). FGSM, PGD, APGD and I-FGSM at a fixed budget return an example within the budget, so
+ * their distortion is the budget, not a measurement.
  */
 export function searchesMinimalDistortion(attack: string, params: Readonly<Record<string, unknown>>): boolean {
-  switch (attack) {
-    case 'cw-l2':
-    case 'ead':
-    case 'deepfool':
-      return true;
-    case 'ifgsm':
-      return params.search === true;
-    default:
-      return false;
-  }
+  return minimisedNorm(attack as AttackName, params as ParamValues) !== undefined;
 }

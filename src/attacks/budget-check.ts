@@ -1,4 +1,4 @@
-import { quantileSorted } from 'simple-statistics';
+import { compareBudgets, type BudgetComparison } from '../analysis/budget-adequacy.js';
 import type { LpNorm } from '../core/lp.js';
 import { exampleRng } from '../core/rng.js';
 import type { DifferentiableClassifier } from '../runtime/classifier-types.js';
@@ -15,19 +15,12 @@ export interface BudgetCheckExample {
   ratio: number | undefined;
 }
 
-export interface BudgetCheck {
+/** The comparison (analysis/budget-adequacy.ts) with the examples it was made on. */
+export interface BudgetCheck extends Omit<BudgetComparison, 'ratios'> {
   factor: number;
   /** The norm compared; undefined for attacks that only seek success (then only successes count). */
   norm: LpNorm | undefined;
   examples: BudgetCheckExample[];
-  /** Examples that succeeded at both budgets (the ratios' sample). */
-  compared: number;
-  median: number | undefined;
-  p90: number | undefined;
-  max: number | undefined;
-  /** Successes the larger budget found that the budget missed, and the reverse. */
-  gained: number;
-  lost: number;
 }
 
 /**
@@ -40,8 +33,7 @@ export async function checkBudget(run: AttackRun, classifier: DifferentiableClas
   const factor = options.factor ?? 4;
   const norm = minimisedNorm(run.attack, run.params);
   const larger = scaleBudget(run.attack, run.params, factor);
-  const draw = batch.ids.map((id, e) => ({ e, u: exampleRng(run.seed, id, 'budget-check').uniform() }));
-  const chosen = draw.sort((a, b) => a.u - b.u).slice(0, options.examples).map((d) => d.e).sort((a, b) => a - b);
+  const chosen = budgetSubsample(run.seed, batch.ids, options.examples);
   const size = batch.x.length / batch.n;
   const x = new Float32Array(chosen.length * size);
   chosen.forEach((e, i) => x.set(batch.x.subarray(e * size, (e + 1) * size), i * size));
@@ -51,28 +43,19 @@ export async function checkBudget(run: AttackRun, classifier: DifferentiableClas
     seed: run.seed,
     slots: options.slots,
   });
-  const examples = chosen.map((e, i): BudgetCheckExample => {
-    const base = run.results[e]!;
-    const big = rerun.results[i]!;
-    const ratio = norm && base.success && big.success ? distortionRatio(base.distortion![norm], big.distortion![norm]) : undefined;
-    return { id: batch.ids[e]!, base, larger: big, ratio };
-  });
-  const ratios = examples.flatMap((r) => (r.ratio === undefined ? [] : [r.ratio])).sort((a, b) => a - b);
-  const at = (p: number) => (ratios.length > 0 ? quantileSorted(ratios, p) : undefined);
-  return {
-    factor,
-    norm,
-    examples,
-    compared: ratios.length,
-    median: at(0.5),
-    p90: at(0.9),
-    max: ratios.at(-1),
-    gained: examples.filter((r) => !r.base.success && r.larger.success).length,
-    lost: examples.filter((r) => r.base.success && !r.larger.success).length,
-  };
+  const outcome = (r: AttackResult) => ({ success: r.success, distortion: norm && r.success ? r.distortion![norm] : null });
+  const comparison = compareBudgets(chosen.map((e, i) => ({ base: outcome(run.results[e]!), larger: outcome(rerun.results[i]!) })), norm !== undefined);
+  const examples = chosen.map((e, i): BudgetCheckExample => ({ id: batch.ids[e]!, base: run.results[e]!, larger: rerun.results[i]!, ratio: comparison.ratios[i] }));
+  const { compared, median, p90, max, gained, lost } = comparison;
+  return { factor, norm, examples, compared, median, p90, max, gained, lost };
 }
 
-/** a / b, where equal distortions (zero included: an example adversarial as it stands) are a ratio of 1. */
-function distortionRatio(a: number, b: number): number {
-  return a === b ? 1 : a / b;
+/**
+ * The seeded subsample of a budget check: the positions (ascending) of the `count` ids whose per-example
+ * stream draws the smallest numbers, so it depends on the seed and the ids, not on their order, and a
+ * study and `attack --check-budget` pick the same examples from the same ones.
+ */
+export function budgetSubsample(seed: number, ids: readonly ExampleId[], count: number): number[] {
+  const draw = ids.map((id, e) => ({ e, u: exampleRng(seed, id, 'budget-check').uniform() }));
+  return draw.sort((a, b) => a.u - b.u || a.e - b.e).slice(0, count).map((d) => d.e).sort((a, b) => a - b);
 }

@@ -2,6 +2,11 @@ import { UserError } from '../core/errors.js';
 import type { LpNorm } from '../core/lp.js';
 import type { AttackName, ParamValues } from './types.js';
 
+/** Whether an attack has a budget to scale: every attack but FGSM, a single step. */
+export function hasBudget(attack: AttackName): boolean {
+  return attack !== 'fgsm';
+}
+
 /**
  * An attack's budget, scaled by a factor: the number of optimisation steps it may take. Constant-search
  * attacks (C&W, EAD) and the I-FGSM search spend it on two axes, so each gets the square root of the factor
@@ -10,9 +15,8 @@ import type { AttackName, ParamValues } from './types.js';
  */
 export function scaleBudget(attack: AttackName, params: ParamValues, factor: number): ParamValues {
   const times = (key: string, by: number) => ({ [key]: Math.round((params[key] as number) * by) });
+  if (!hasBudget(attack)) throw new UserError(`${attack} takes a single step: it has no budget to check`);
   switch (attack) {
-    case 'fgsm':
-      throw new UserError('fgsm takes a single step: it has no budget to check');
     case 'cw-l2':
     case 'ead':
       return { ...params, ...times('iterations', Math.sqrt(factor)), ...times('binarySteps', Math.sqrt(factor)) };

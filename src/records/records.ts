@@ -54,7 +54,7 @@ export interface RowKey {
   modelSha256: string;
   /** Dataset example id (`ItemRow.itemId`). */
   itemId: string;
-  /** Attack name or preset as the config wrote it, 'clean', 'accuracy', 'clever' or 'transfer'. */
+  /** Attack name or preset as the config wrote it (also of budget-check rows), 'clean', 'accuracy', 'clever' or 'transfer'. */
   method: string;
   /** Parameters as canonical JSON (sorted keys), the target kind included. */
   settings: string;
@@ -116,6 +116,18 @@ export interface AttackRow extends RowKey, Provenance {
   adversarial: Float32Array | null;
 }
 
+/**
+ * The study's budget check: one attacked example re-run at `factor` times its attack setting's budget
+ * (attacks/budget.ts says what that means per attack), without its image. Its key's `settings` are the
+ * larger budget's parameters, as it ran; `baseSettings` are those of the attack row it is compared with
+ * (same model, example, method and seed). Stored apart from the attack rows, so that no statistic of the
+ * attacks can count it.
+ */
+export interface BudgetRow extends Omit<AttackRow, 'adversarial'> {
+  baseSettings: string;
+  factor: number;
+}
+
 export interface CleverRow extends RowKey, Provenance {
   method: 'clever';
   norm: '1' | '2' | 'inf';
@@ -162,8 +174,9 @@ export interface TransferRow extends RowKey, Provenance {
   adaptation: string;
 }
 
-export type Phase = 'clean' | 'accuracy' | 'attack' | 'clever' | 'transfer';
-export const PHASES: readonly Phase[] = ['clean', 'accuracy', 'attack', 'clever', 'transfer'];
+/** The budget check runs last: nothing reads its rows but the report, and every other result comes first. */
+export type Phase = 'clean' | 'accuracy' | 'attack' | 'clever' | 'transfer' | 'budget';
+export const PHASES: readonly Phase[] = ['clean', 'accuracy', 'attack', 'clever', 'transfer', 'budget'];
 
 /** The marker of a finished work unit, stored in the same transaction as its rows. */
 export interface UnitRow extends Provenance {

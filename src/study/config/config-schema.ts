@@ -120,6 +120,20 @@ const TransferSchema = z.object({
   models: z.array(z.string().min(1)).min(2).optional(),
 }).strict();
 
+/**
+ * Budget adequacy (issue 17): a seeded subsample of each attack setting's examples, per model, re-run at
+ * `factor` times the setting's budget (attacks/budget.ts; FGSM has none), so the report can say whether the
+ * budget was enough: distortions within 1% at the median and 5% at p90, no success gained.
+ */
+const COUNT_ERROR = { error: 'expected a positive integer: examples re-run per model and attack setting' };
+const FACTOR_ERROR = { error: 'expected an integer of at least 2: how many times each budget the check runs' };
+const BudgetCheckSchema = z.object({
+  /** Examples re-run per model and attack setting, drawn among those the setting attacked. */
+  count: z.number(COUNT_ERROR).int(COUNT_ERROR).positive(COUNT_ERROR),
+  /** How many times the budget the check runs at; 4 by default, the multiple the issue's rule is stated for. */
+  factor: z.number(FACTOR_ERROR).int(FACTOR_ERROR).min(2, FACTOR_ERROR).default(4),
+}, { error: 'expected { count, factor }' }).strict();
+
 export const StudyConfigSchema = z
   .object({
     seed: z.number().int().min(0).max(0xffffffff).default(0),
@@ -128,6 +142,7 @@ export const StudyConfigSchema = z
     attacks: z.array(AttackEntrySchema).default([]),
     clever: CleverSchema.optional(),
     transfer: TransferSchema.optional(),
+    budgetCheck: BudgetCheckSchema.optional(),
     /** Output folder (`--out` overrides it). */
     out: z.string().min(1).optional(),
     /** Examples per work unit: the granularity of resuming and of parallel work. */
@@ -159,6 +174,7 @@ export type StudyConfigInput = z.input<typeof StudyConfigSchema>;
 export type ModelEntry = StudyConfig['models'][number];
 export type AttackEntry = StudyConfig['attacks'][number];
 export type CleverConfig = NonNullable<StudyConfig['clever']>;
+export type BudgetCheckConfig = NonNullable<StudyConfig['budgetCheck']>;
 export type SamplingPolicy = StudyConfig['dataset']['sampling'];
 
 /** Validates a study config; the error names `source` and every offending field. */

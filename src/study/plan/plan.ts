@@ -1,9 +1,10 @@
 import type { StudyConfig } from '../config/config-schema.js';
 import type { UnitRow } from '../../records/records.js';
-import { attackSettings, cleverSettings, transferSettings, type AttackSetting } from './unit-settings.js';
+import { attackSettings, budgetSettings, cleverSettings, transferSettings, type AttackSetting, type BudgetSetting } from './unit-settings.js';
 
 /**
- * Work units: model x (held-out accuracy | attack setting | CLEVER | transfer setting) x shard. A shard is
+ * Work units: model x (held-out accuracy | attack setting | CLEVER | transfer setting | budget check of an
+ * attack setting) x shard. A shard is
  * a fixed range, whatever the clean pass finds, so the plan is a function of the config and two sizes
  * alone: a resumed run (and `study status`) plans the same units and skips the ones whose done-marker is
  * stored. Clean and transfer shards are ranges of sample positions; held-out shards, ranges of dataset
@@ -43,7 +44,17 @@ export interface TransferUnit extends UnitBase {
   sources: string[];
 }
 
-export type Unit = CleanUnit | AccuracyUnit | AttackUnit | CleverUnit | TransferUnit;
+/**
+ * The budget check of one attack setting on one model: ranks [start, end) of its seeded subsample, drawn
+ * among the first `attacked` examples the sampling policy keeps for the model (those the setting attacked).
+ */
+export interface BudgetUnit extends UnitBase {
+  phase: 'budget';
+  setting: BudgetSetting;
+  attacked: number;
+}
+
+export type Unit = CleanUnit | AccuracyUnit | AttackUnit | CleverUnit | TransferUnit | BudgetUnit;
 
 export const CLEAN_SETTINGS = '{}';
 
@@ -76,7 +87,10 @@ export async function plannedUnits(config: StudyConfig, store: PlannedStore): Pr
   return planUnits(config, { sample: (await store.items()).length, heldOut: Number((await store.meta(HELD_OUT_META)) ?? 0) });
 }
 
-/** Phases run in this order: attacks need the clean pass, transfer needs the attacks it transfers. */
+/**
+ * Phases run in this order: attacks need the clean pass, transfer needs the attacks it transfers; the
+ * budget check comes last (its rows are only compared with the attacks' in the report).
+ */
 export function planUnits(config: StudyConfig, sizes: PlanSizes): Unit[] {
   const models = config.models.map((m) => m.name);
   const sampleSize = sizes.sample;
@@ -84,10 +98,8 @@ export function planUnits(config: StudyConfig, sizes: PlanSizes): Unit[] {
     Array.from({ length: Math.ceil(end / size) }, (_, shard) => ({ shard, start: shard * size, end: Math.min(end, (shard + 1) * size) }));
   const shards = (limit: number | undefined) => ranges(Math.min(limit ?? sampleSize, sampleSize), config.shardSize);
   // Attack and CLEVER units count eligible examples: at most the sample, and at most `dataset.attacked`.
-  const attacked = (count: number | undefined) => {
-    const caps = [count, config.dataset.attacked].filter((c): c is number => c !== undefined);
-    return shards(caps.length > 0 ? Math.min(...caps) : undefined);
-  };
+  const attackedCount = (count: number | undefined) => Math.min(sampleSize, ...[count, config.dataset.attacked].filter((c): c is number => c !== undefined));
+  const attacked = (count: number | undefined) => shards(attackedCount(count));
   const unit = <U extends Unit>(fields: Omit<U, 'id'>): U =>
     ({ id: JSON.stringify([fields.phase, fields.model, fields.method, fields.settings, fields.shard]), ...fields }) as U;
 
@@ -121,6 +133,17 @@ export function planUnits(config: StudyConfig, sizes: PlanSizes): Unit[] {
           units.push(unit<TransferUnit>({
             phase: 'transfer', model, method: setting.method, settings: setting.settings, setting, sources: among.filter((m) => m !== model), ...s,
           }));
+        }
+      }
+    }
+  }
+  if (config.budgetCheck) {
+    const { count } = config.budgetCheck;
+    for (const model of models) {
+      for (const setting of budgetSettings(config)) {
+        const attacked = attackedCount(setting.base.limit);
+        for (const s of ranges(Math.min(count, attacked), config.shardSize)) {
+          units.push(unit<BudgetUnit>({ phase: 'budget', model, method: setting.base.method, settings: setting.settings, setting, attacked, ...s }));
         }
       }
     }

@@ -1,5 +1,6 @@
 import { canonicalJson } from '../../records/canonical-json.js';
 import { resolveAttack } from '../../attacks/registry.js';
+import { hasBudget, scaleBudget } from '../../attacks/budget.js';
 import type { TargetKind } from '../../core/targets.js';
 import type { AttackName, ParamValues } from '../../attacks/types.js';
 import type { CleverConfig, StudyConfig } from '../config/config-schema.js';
@@ -55,6 +56,28 @@ export function attackSettings(config: StudyConfig): AttackSetting[] {
 /** The settings of the attack entries a transfer names. */
 export function transferSettings(config: StudyConfig): AttackSetting[] {
   return attackSettings(config).filter((s) => s.transferred);
+}
+
+/** An attack setting re-run at `factor` times its budget (the study's budget check). */
+export interface BudgetSetting {
+  base: AttackSetting;
+  factor: number;
+  /** The larger budget's parameters. */
+  params: ParamValues;
+  /** Canonical JSON of those and the target kind: the budget rows' settings. */
+  settings: string;
+}
+
+/** The budget check's settings: every attack setting that has a budget (not FGSM), at the config's factor. */
+export function budgetSettings(config: StudyConfig): BudgetSetting[] {
+  const check = config.budgetCheck;
+  if (!check) return [];
+  return attackSettings(config)
+    .filter((base) => hasBudget(base.attack))
+    .map((base) => {
+      const params = scaleBudget(base.attack, base.params, check.factor);
+      return { base, factor: check.factor, params, settings: canonicalJson({ ...params, targetKind: base.targetKind }) };
+    });
 }
 
 /** The settings of a CLEVER unit (all its target kinds) and of one of its rows (one kind). */

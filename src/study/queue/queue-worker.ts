@@ -119,8 +119,9 @@ export async function runQueueWorker(url: string, options: QueueWorkerOptions = 
       const missing = needed.filter((id) => !have.has(id));
       if (missing.length > 0) return fail(job, phase, `needs ${missing.length} unit(s) that failed and are not stored: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}`);
 
-      if (phase === 'attack' || phase === 'clever') correct ??= correctItems(store, models);
-      const task = await buildTask(store, config, unit, items, modelsByName, phase === 'attack' || phase === 'clever' ? await correct : undefined);
+      const cutFromCleanPass = phase === 'attack' || phase === 'clever' || phase === 'budget';
+      if (cutFromCleanPass) correct ??= correctItems(store, models);
+      const task = await buildTask(store, config, unit, items, modelsByName, cutFromCleanPass ? await correct : undefined);
       let output;
       try {
         output = await executor.run(task);

@@ -1,9 +1,22 @@
 import { runAttack } from '../../attacks/registry.js';
+import type { AttackName, ParamValues } from '../../attacks/types.js';
+import type { TargetKind } from '../../core/targets.js';
 import { loadExamples } from '../../data/dataset.js';
 import type { UnitContext } from './unit-context.js';
 import type { AttackUnit } from '../plan/plan.js';
 import type { AttackRow, ItemRow } from '../../records/records.js';
 import type { Unstamped } from './tasks.js';
+
+/** What an attack runs with on a model's examples: the method as the config names it, all parameters, a target kind. */
+export interface AttackRun {
+  method: string;
+  params: ParamValues;
+  targetKind: TargetKind;
+  /** Canonical JSON of the parameters and the target kind: the rows' settings. */
+  settings: string;
+  /** Keep the adversarial images of successes (a transferred setting). */
+  keepImages: boolean;
+}
 
 /**
  * One attack setting on one shard of a model's correctly classified examples, as one batch: results do
@@ -11,25 +24,31 @@ import type { Unstamped } from './tasks.js';
  * size nor `--jobs` changes a row.
  */
 export async function runAttackUnit(ctx: UnitContext, unit: AttackUnit, items: readonly ItemRow[]): Promise<Unstamped<AttackRow>[]> {
-  if (items.length === 0) return [];
-  const model = await ctx.model(unit.model);
-  const { classifier } = model;
   const { setting } = unit;
+  return attackItems(ctx, unit.model, { ...setting, keepImages: setting.transferred }, items);
+}
+
+/** Attacks `items` on `model` and returns one attack row per item, in order (the budget check runs it too). */
+export async function attackItems(ctx: UnitContext, modelName: string, run: AttackRun, items: readonly ItemRow[]): Promise<Unstamped<AttackRow>[]> {
+  if (items.length === 0) return [];
+  const model = await ctx.model(modelName);
+  const { classifier } = model;
   const x = await loadExamples(ctx.dataset, items.map((i) => i.index), classifier.inputShape, classifier.manifest.resize);
   const labels = Int32Array.from(items, (i) => ctx.label(model, i.index));
-  const run = await runAttack(setting.method, classifier, { x, n: items.length, labels, ids: items.map((i) => i.itemId) }, {
-    params: setting.params,
-    target: setting.targetKind,
+  const result = await runAttack(run.method, classifier, { x, n: items.length, labels, ids: items.map((i) => i.itemId) }, {
+    params: run.params,
+    target: run.targetKind,
     seed: ctx.config.seed,
   });
-  return run.results.map((r, e) => ({
+  const attack: AttackName = result.attack;
+  return result.results.map((r, e) => ({
     modelSha256: classifier.sha256,
     itemId: items[e]!.itemId,
-    method: setting.method,
-    settings: setting.settings,
+    method: run.method,
+    settings: run.settings,
     seed: ctx.config.seed,
-    attack: run.attack,
-    targetKind: setting.targetKind,
+    attack,
+    targetKind: run.targetKind,
     label: r.label,
     target: r.target ?? null,
     status: r.status,
@@ -44,6 +63,6 @@ export async function runAttackUnit(ctx: UnitContext, unit: AttackUnit, items: r
     gradientCalls: r.gradientCalls,
     forwardCalls: r.forwardCalls,
     timeMs: r.timeMs,
-    adversarial: setting.transferred ? r.adversarial ?? null : null,
+    adversarial: run.keepImages ? r.adversarial ?? null : null,
   }));
 }

@@ -1,5 +1,6 @@
 import { runAccuracyUnit } from './accuracy-unit.js';
 import { runAttackUnit } from './attack-unit.js';
+import { runBudgetUnit } from './budget-unit.js';
 import { runCleanUnit } from './clean-unit.js';
 import { runCleverUnit } from './clever-unit.js';
 import type { UnitContext } from './unit-context.js';
@@ -23,5 +24,7 @@ export async function executeTask(ctx: UnitContext, task: UnitTask): Promise<Uni
     case 'transfer':
       if (!task.transfer) throw new Error(`transfer unit ${unit.id} came without its inputs`);
       return { phase: 'transfer', rows: await runTransferUnit(ctx, unit, task.transfer), timeMs: timeMs() };
+    case 'budget':
+      return { phase: 'budget', rows: await runBudgetUnit(ctx, unit, items), timeMs: timeMs() };
   }
 }

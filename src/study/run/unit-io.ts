@@ -6,6 +6,7 @@ import { eligibleItems } from '../plan/sampling.js';
 import type { StudyStore, UnitRows } from '../store/study-store.js';
 import type { UnitOutput, UnitTask } from './tasks.js';
 import { transferInputs } from './transfer-units.js';
+import { budgetSubsample } from '../../attacks/budget-check.js';
 import { TOOL_VERSION } from '../../records/version.js';
 
 /**
@@ -22,7 +23,7 @@ export async function correctItems(store: StudyStore, models: readonly Pick<Mode
 }
 
 /**
- * Everything a unit needs from the store. Attack and CLEVER units are cut from the clean pass
+ * Everything a unit needs from the store. Attack, CLEVER and budget units are cut from the clean pass
  * (`correct`, complete by the time they run); transfer units read the attack rows they transfer.
  */
 export async function buildTask(
@@ -39,17 +40,27 @@ export async function buildTask(
     case 'accuracy':
       return { unit, items: [] };
     case 'attack':
-    case 'clever': {
-      if (!correct) throw new Error(`${unit.id}: the clean pass's results are needed first`);
+    case 'clever':
       // Shards are ranges of ranks among the model's eligible examples, so `dataset.attacked` counts examples attacked.
-      const eligible = eligibleItems(config.dataset.sampling, unit.model, correct);
-      return { unit, items: items.filter((i) => eligible.has(i.itemId)).slice(unit.start, unit.end) };
+      return { unit, items: eligible(config, unit, items, correct).slice(unit.start, unit.end) };
+    case 'budget': {
+      // The subsample is drawn among the examples the setting attacked, as `attack --check-budget` draws it.
+      const attacked = eligible(config, unit, items, correct).slice(0, unit.attacked);
+      const chosen = budgetSubsample(config.seed, attacked.map((i) => i.itemId), config.budgetCheck!.count);
+      return { unit, items: chosen.slice(unit.start, unit.end).map((e) => attacked[e]!) };
     }
     case 'transfer': {
       const shard = items.slice(unit.start, unit.end);
       return { unit, items: shard, transfer: await transferInputs(store, unit, shard, models) };
     }
   }
+}
+
+/** The items the sampling policy keeps for a unit's model, in sample order. */
+function eligible(config: StudyConfig, unit: Unit, items: readonly ItemRow[], correct: ReadonlyMap<string, ReadonlySet<string>> | undefined): ItemRow[] {
+  if (!correct) throw new Error(`${unit.id}: the clean pass's results are needed first`);
+  const kept = eligibleItems(config.dataset.sampling, unit.model, correct);
+  return items.filter((i) => kept.has(i.itemId));
 }
 
 /**

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { UserError, messageOf } from '../../core/errors.js';
-import type { AccuracyRow, AttackRow, CleanRow, CleverRow, ItemRow, ModelRow, Phase, TransferRow, UnitRow } from '../../records/records.js';
-import { ACCURACY, ATTACKS, CLEAN, CLEVER, FORMAT, ITEMS, MODELS, TABLES, TABLE_OF, TRANSFER, UNITS, requiredValue, whereClause, withoutImages, type Kind, type Table, type UnitRows, type Where } from './schema.js';
+import { PHASES, type AccuracyRow, type AttackRow, type BudgetRow, type CleanRow, type CleverRow, type ItemRow, type ModelRow, type Phase, type TransferRow, type UnitRow } from '../../records/records.js';
+import { ACCURACY, ATTACKS, BUDGET, CLEAN, CLEVER, FORMAT, ITEMS, MODELS, TABLES, TABLE_OF, TRANSFER, UNITS, requiredValue, whereClause, withoutImages, type Kind, type Table, type UnitRows, type Where } from './schema.js';
 import type { AttackRowFilter, StudyStore } from './study-store.js';
 
 /**
@@ -145,13 +145,17 @@ export class PostgresStore implements StudyStore {
     return this.select(CLEVER, { model_sha256: filter.modelSha256 });
   }
 
+  budgetRows(filter: { modelSha256?: string } = {}): Promise<BudgetRow[]> {
+    return this.select(BUDGET, { model_sha256: filter.modelSha256 });
+  }
+
   transferRows(filter: { modelSha256?: string; sourceSha256?: string } = {}): Promise<TransferRow[]> {
     return this.select(TRANSFER, { model_sha256: filter.modelSha256, source_sha256: filter.sourceSha256 });
   }
 
   async rowCounts(): Promise<Record<Phase, number>> {
-    const count = async (t: Table<never>) => Number((await this.pool.query(`SELECT COUNT(*) AS n FROM ${PG_SCHEMA}.${t.name}`)).rows[0].n);
-    return { clean: await count(CLEAN as Table<never>), accuracy: await count(ACCURACY as Table<never>), attack: await count(ATTACKS as Table<never>), clever: await count(CLEVER as Table<never>), transfer: await count(TRANSFER as Table<never>) };
+    const counts = await Promise.all(PHASES.map(async (p) => Number((await this.pool.query(`SELECT COUNT(*) AS n FROM ${PG_SCHEMA}.${TABLE_OF[p].name}`)).rows[0].n)));
+    return Object.fromEntries(PHASES.map((p, i) => [p, counts[i]])) as Record<Phase, number>;
   }
 
   async putItems(items: readonly ItemRow[]): Promise<void> {

@@ -1,4 +1,4 @@
-import type { AccuracyRow, AttackRow, CleanRow, CleverRow, ItemRow, ModelRow, Phase, TransferRow, UnitRow } from '../../records/records.js';
+import type { AccuracyRow, AttackRow, BudgetRow, CleanRow, CleverRow, ItemRow, ModelRow, Phase, TransferRow, UnitRow } from '../../records/records.js';
 
 /**
  * The study store's tables, one definition for every engine (SQLite, PostgreSQL): the column, the row
@@ -7,7 +7,7 @@ import type { AccuracyRow, AttackRow, CleanRow, CleverRow, ItemRow, ModelRow, Ph
  */
 
 /** Bumped when the tables change; a store of another format is refused rather than misread. */
-export const FORMAT = '3';
+export const FORMAT = '4';
 
 export type Kind = 'text' | 'int' | 'real' | 'bool' | 'json' | 'f32';
 export type Column<R> = readonly [column: string, field: keyof R & string, kind: Kind, nullable?: 'null'];
@@ -72,6 +72,19 @@ export const ATTACKS: Table<AttackRow> = {
   key: KEY,
 };
 
+/**
+ * Budget-check rows: an attack row's columns without the image, and the base setting and factor it checks.
+ * A table of its own, so that the attack tables, scaling law and transfer never see a larger budget's row.
+ */
+export const BUDGET: Table<BudgetRow> = {
+  name: 'budget',
+  columns: [
+    ...(ATTACKS.columns.filter(([c]) => c !== 'adversarial') as readonly Column<BudgetRow>[]),
+    ['base_settings', 'baseSettings', 'text'], ['factor', 'factor', 'real'],
+  ],
+  key: [...KEY, 'base_settings'],
+};
+
 export const CLEVER: Table<CleverRow> = {
   name: 'clever',
   columns: [
@@ -93,7 +106,7 @@ export const TRANSFER: Table<TransferRow> = {
 };
 
 /** Every table, in creation order. */
-export const TABLES = [ITEMS, MODELS, UNITS, CLEAN, ACCURACY, ATTACKS, CLEVER, TRANSFER] as readonly Table<never>[];
+export const TABLES = [ITEMS, MODELS, UNITS, CLEAN, ACCURACY, ATTACKS, CLEVER, TRANSFER, BUDGET] as readonly Table<never>[];
 
 /** The rows one unit produced, by the table they go to. */
 export type UnitRows =
@@ -101,9 +114,10 @@ export type UnitRows =
   | { phase: 'accuracy'; rows: AccuracyRow[] }
   | { phase: 'attack'; rows: AttackRow[] }
   | { phase: 'clever'; rows: CleverRow[] }
-  | { phase: 'transfer'; rows: TransferRow[] };
+  | { phase: 'transfer'; rows: TransferRow[] }
+  | { phase: 'budget'; rows: BudgetRow[] };
 
-export const TABLE_OF: { [P in Phase]: Table<Extract<UnitRows, { phase: P }>['rows'][number]> } = { clean: CLEAN, accuracy: ACCURACY, attack: ATTACKS, clever: CLEVER, transfer: TRANSFER };
+export const TABLE_OF: { [P in Phase]: Table<Extract<UnitRows, { phase: P }>['rows'][number]> } = { clean: CLEAN, accuracy: ACCURACY, attack: ATTACKS, clever: CLEVER, transfer: TRANSFER, budget: BUDGET };
 
 /** Equality filters on columns; an array value matches any of its elements. */
 export type Where = Readonly<Record<string, string | number | readonly (string | number)[] | undefined>>;

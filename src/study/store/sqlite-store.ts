@@ -4,8 +4,8 @@ import sqlite, { type Database, type JSValue, type SQLiteValue, type Statement }
 import { UserError } from '../../core/errors.js';
 import { ensureWritableFolder } from '../../core/write-file.js';
 import { lockFolder, type FolderLock } from './folder-lock.js';
-import { PHASES, type AccuracyRow, type AttackRow, type CleanRow, type CleverRow, type ItemRow, type ModelRow, type Phase, type TransferRow, type UnitRow } from '../../records/records.js';
-import { ACCURACY, ATTACKS, CLEAN, CLEVER, FORMAT, ITEMS, MODELS, TABLES, TABLE_OF, TRANSFER, UNITS, requiredValue, whereClause, withoutImages, type Kind, type Table, type UnitRows, type Where } from './schema.js';
+import { PHASES, type AccuracyRow, type AttackRow, type BudgetRow, type CleanRow, type CleverRow, type ItemRow, type ModelRow, type Phase, type TransferRow, type UnitRow } from '../../records/records.js';
+import { ACCURACY, ATTACKS, BUDGET, CLEAN, CLEVER, FORMAT, ITEMS, MODELS, TABLES, TABLE_OF, TRANSFER, UNITS, requiredValue, whereClause, withoutImages, type Kind, type Table, type UnitRows, type Where } from './schema.js';
 import type { AttackRowFilter, StudyStore } from './study-store.js';
 
 /**
@@ -163,13 +163,16 @@ export class SqliteStore implements StudyStore {
     return this.select(CLEVER, { model_sha256: filter.modelSha256 });
   }
 
+  async budgetRows(filter: { modelSha256?: string } = {}): Promise<BudgetRow[]> {
+    return this.select(BUDGET, { model_sha256: filter.modelSha256 });
+  }
+
   async transferRows(filter: { modelSha256?: string; sourceSha256?: string } = {}): Promise<TransferRow[]> {
     return this.select(TRANSFER, { model_sha256: filter.modelSha256, source_sha256: filter.sourceSha256 });
   }
 
   async rowCounts(): Promise<Record<Phase, number>> {
-    const count = (t: Table<never>) => Number(this.db.get(`SELECT COUNT(*) AS n FROM ${t.name}`)!.n);
-    return { clean: count(CLEAN as Table<never>), accuracy: count(ACCURACY as Table<never>), attack: count(ATTACKS as Table<never>), clever: count(CLEVER as Table<never>), transfer: count(TRANSFER as Table<never>) };
+    return Object.fromEntries(PHASES.map((p) => [p, Number(this.db.get(`SELECT COUNT(*) AS n FROM ${TABLE_OF[p].name}`)!.n)])) as Record<Phase, number>;
   }
 
   async putItems(items: readonly ItemRow[]): Promise<void> {

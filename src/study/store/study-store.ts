@@ -1,4 +1,4 @@
-import type { AccuracyRow, AttackRow, CleanRow, CleverRow, ItemRow, ModelRow, Phase, TransferRow, UnitRow } from '../../records/records.js';
+import type { AccuracyRow, AttackRow, BudgetRow, CleanRow, CleverRow, ItemRow, ModelRow, Phase, TransferRow, UnitRow } from '../../records/records.js';
 import type { UnitRows } from './schema.js';
 
 export type { UnitRows } from './schema.js';
@@ -34,6 +34,8 @@ export interface StudyStore {
   accuracyRows(filter?: { modelSha256?: string }): Promise<AccuracyRow[]>;
   attackRows(filter?: AttackRowFilter): Promise<AttackRow[]>;
   cleverRows(filter?: { modelSha256?: string }): Promise<CleverRow[]>;
+  /** The budget check's re-runs at a larger budget (never among attackRows). */
+  budgetRows(filter?: { modelSha256?: string }): Promise<BudgetRow[]>;
   transferRows(filter?: { modelSha256?: string; sourceSha256?: string }): Promise<TransferRow[]>;
   /** Rows per evidence table. */
   rowCounts(): Promise<Record<Phase, number>>;
