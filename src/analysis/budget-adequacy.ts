@@ -36,12 +36,11 @@ export function compareBudgets(pairs: readonly { base: BudgetOutcome; larger: Bu
     compareDistortion && base.success && larger.success ? distortionRatio(finite(base.distortion), finite(larger.distortion)) : undefined,
   );
   const sorted = ratios.flatMap((r) => (r === undefined ? [] : [r])).sort((a, b) => a - b);
-  const at = (p: number) => (sorted.length > 0 ? quantileSorted(sorted, p) : undefined);
   return {
     ratios,
     compared: sorted.length,
-    median: at(0.5),
-    p90: at(0.9),
+    median: quantileOrNone(sorted, 0.5),
+    p90: quantileOrNone(sorted, 0.9),
     max: sorted.at(-1),
     gained: pairs.filter((p) => !p.base.success && p.larger.success).length,
     lost: pairs.filter((p) => p.base.success && !p.larger.success).length,
@@ -64,8 +63,13 @@ export function budgetVerdict(c: BudgetComparison, compareDistortion: boolean): 
 }
 
 /** a / b, where equal distortions (zero included: an example adversarial as it stands) are a ratio of 1. */
-function distortionRatio(a: number, b: number): number {
+export function distortionRatio(a: number, b: number): number {
   return a === b ? 1 : a / b;
+}
+
+/** The p-quantile of ascending values (simple-statistics' interpolation), undefined for none. */
+export function quantileOrNone(sorted: readonly number[], p: number): number | undefined {
+  return sorted.length > 0 ? quantileSorted(sorted as number[], p) : undefined;
 }
 
 function finite(d: number | null): number {

@@ -1,4 +1,4 @@
-import type { AttackRow, CleanRow, CleverRow, TransferRow, UnitRow } from '../records/records.js';
+import type { AttackRow, BudgetRow, CleanRow, CleverRow, TransferRow, UnitRow } from '../records/records.js';
 import type { AttackSummary } from './attack-summary.js';
 import type { CleverSummary } from './clever-summary.js';
 import type { Section } from './section.js';
@@ -13,7 +13,8 @@ export interface ReportContext {
   title: string;
   toolVersion: string;
   config: unknown;
-  rows: { clean: readonly CleanRow[]; attacks: Tagged<AttackRow>[]; clever: Tagged<CleverRow>[]; transfer: Tagged<TransferRow>[] };
+  /** `budget`: the budget check's re-runs, apart from the attack rows, which they never join. */
+  rows: { clean: readonly CleanRow[]; attacks: Tagged<AttackRow>[]; clever: Tagged<CleverRow>[]; transfer: Tagged<TransferRow>[]; budget: readonly BudgetRow[] };
   models: StudyModels;
   settings: SettingCatalog;
   attacks: AttackSummary[];

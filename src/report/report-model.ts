@@ -1,4 +1,4 @@
-import type { AccuracyRow, AttackRow, CleanRow, CleverRow, ModelRow, TransferRow, UnitRow } from '../records/records.js';
+import type { AccuracyRow, AttackRow, BudgetRow, CleanRow, CleverRow, ModelRow, TransferRow, UnitRow } from '../records/records.js';
 import { summarizeAttacks } from './attack-summary.js';
 import type { ChartSpec } from './chart.js';
 import { summarizeCleverRows } from './clever-summary.js';
@@ -6,6 +6,8 @@ import type { ReportContext } from './report-context.js';
 import { plural } from './format.js';
 import { RowSettings } from './row-settings.js';
 import { attacksSection } from './sections/attacks.js';
+import { budgetSection } from './sections/budget.js';
+import { referenceSection } from './sections/reference.js';
 import { findings, findingsSection } from './sections/findings.js';
 import { robustnessSection } from './sections/robustness.js';
 import { cleverSection } from './sections/clever.js';
@@ -30,6 +32,8 @@ export interface ReportData {
   attacks: readonly AttackRow[];
   clever: readonly CleverRow[];
   transfer: readonly TransferRow[];
+  /** The budget check's re-runs at a larger budget (config budgetCheck); none by default. */
+  budget?: readonly BudgetRow[];
   /** Units the model failed (NaN or Inf where finite values were needed), with the reason; none by default. */
   failedUnits?: readonly Pick<UnitRow, 'model' | 'phase' | 'method' | 'settings' | 'shard' | 'failure'>[];
   /** The study's configuration, shown verbatim in the method section. */
@@ -56,7 +60,7 @@ export function buildReport(data: ReportData): ReportModel {
   const models = indexModels(data.models, data.clean, data.accuracy);
   const bootstrapSeed = data.attacks.reduce((min, r) => Math.min(min, r.seed), data.attacks[0]?.seed ?? 0);
   // A row of a model the store does not list means an inconsistent store: say so before anything is computed.
-  for (const r of [...data.attacks, ...data.clever, ...data.transfer]) models.get(r.modelSha256);
+  for (const r of [...data.attacks, ...data.clever, ...data.transfer, ...(data.budget ?? [])]) models.get(r.modelSha256);
   for (const r of data.transfer) models.get(r.sourceSha256);
   const rowSettings = new RowSettings();
   const attackParts = data.attacks.map((r) => rowSettings.attack(r));
@@ -68,6 +72,7 @@ export function buildReport(data: ReportData): ReportModel {
     attacks: data.attacks.map((row, k) => ({ row, setting: settings.get(attackParts[k]!) })),
     clever: data.clever.map((row, k) => ({ row, setting: settings.get(cleverParts[k]!) })),
     transfer: data.transfer.map((row, k) => ({ row, setting: settings.get(transferParts[k]!) })),
+    budget: data.budget ?? [],
   };
   const ctx: ReportContext = {
     title: data.title ?? 'Robustness study report',
@@ -87,6 +92,8 @@ export function buildReport(data: ReportData): ReportModel {
     findingsSection(ctx, findings(ctx, fits)),
     modelsSection(ctx),
     attacksSection(ctx),
+    budgetSection(ctx),
+    referenceSection(ctx),
     robustnessSection(ctx),
     scalingSection(ctx, fits),
     paretoSection(ctx),

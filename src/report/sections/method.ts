@@ -65,21 +65,21 @@ export function methodSection(ctx: ReportContext): SectionOutput {
       };
     }),
   };
-  const all = [...ctx.rows.clean, ...ctx.rows.attacks.map((t) => t.row), ...ctx.rows.clever.map((t) => t.row), ...ctx.rows.transfer.map((t) => t.row)];
+  const all = [...ctx.rows.clean, ...ctx.rows.attacks.map((t) => t.row), ...ctx.rows.clever.map((t) => t.row), ...ctx.rows.transfer.map((t) => t.row), ...ctx.rows.budget];
   const versions = new Set(all.map((r) => r.toolVersion));
   const times = all.map((r) => r.createdAt).sort();
   const seeds = new Set(all.map((r) => r.seed));
   const blocks: Block[] = [
     paragraph(
       `Report by robustscope ${ctx.toolVersion}, a pure function of the stored rows: ${ctx.rows.clean.length} clean, ${ctx.rows.attacks.length} attack, ` +
-        `${ctx.rows.clever.length} CLEVER and ${ctx.rows.transfer.length} transfer rows, produced by robustscope ${list(versions)}` +
+        `${ctx.rows.clever.length} CLEVER, ${ctx.rows.transfer.length} transfer and ${ctx.rows.budget.length} budget-check rows, produced by robustscope ${list(versions)}` +
         period(times),
     ),
     paragraph(`Seeds in the rows: ${list([...seeds].sort((a, b) => a - b))}. Every random draw (targets, starts, CLEVER samples) derives from the seed and the example id.`),
     paragraph(
       'Images live in canonical space: float32 RGB in [0, 1], each model’s own preprocessing inside its graph, so every distortion is in pixel range 1. ' +
         'An attack succeeds when the re-classified image (plain argmax, no confidence margin) is misclassified (untargeted) or classified as the target (targeted). ' +
-        'Success rate = successes / attempted. Per example, the distortion of a minimal-distortion attack (C&W, EAD, DeepFool, a budget search) is the smallest it found, and a failure counts as +∞: ' +
+        'Success rate = successes / attempted. Per example, the distortion of a minimal-distortion attack (C&W, EAD, DeepFool, FMN, a budget search) is the smallest it found, and a failure counts as +∞: ' +
         'medians (with 1,000-resample bootstrap 95% intervals over the examples) and robustness curves use every attacked example; the reference study’s means are over successes only and are shown beside the success rate.',
     ),
     paragraph(

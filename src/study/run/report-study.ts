@@ -23,6 +23,7 @@ export async function reportStudy(store: string, out?: string): Promise<{ html: 
       attacks: await opened.attackRows(),
       clever: await opened.cleverRows(),
       transfer: await opened.transferRows(),
+      budget: await opened.budgetRows(),
       failedUnits: (await opened.units()).filter((u) => u.failure !== null),
       config: config ? JSON.parse(config) : undefined,
       toolVersion: TOOL_VERSION,

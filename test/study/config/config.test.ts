@@ -11,6 +11,7 @@ import { planUnits } from '../../../src/study/plan/plan.js';
 import { PAPER_MODELS } from '../../../src/models/catalog/paper-models.js';
 import { STUDY_PRESETS, studyPreset } from '../../../src/study/config/presets/index.js';
 import { attackSettings } from '../../../src/study/plan/unit-settings.js';
+import { prerequisites } from '../../../src/study/queue/prerequisites.js';
 
 const base: StudyConfigInput = {
   models: ['a.onnx', 'b.onnx'],
@@ -128,6 +129,53 @@ test('the planner cuts every phase into shards: clean, held-out accuracy, attack
   assert.ok(transfer?.phase === 'transfer');
   assert.deepEqual(transfer.sources, ['a.onnx']);
   assert.deepEqual(planUnits(config, { sample: 10, heldOut: 2500 }), units, 'the plan is a function of the config and the sizes');
+});
+
+test('budgetCheck: count required and positive, factor an integer of at least 2 (default 4), nothing else', () => {
+  assert.deepEqual(parseStudyConfig({ ...base, budgetCheck: { count: 8 } }, 'test').budgetCheck, { count: 8, factor: 4 });
+  assert.deepEqual(parseStudyConfig({ ...base, budgetCheck: { count: 3, factor: 9 } }, 'test').budgetCheck, { count: 3, factor: 9 });
+  assert.equal(parseStudyConfig(base, 'test').budgetCheck, undefined, 'optional: no check unless asked for');
+  assertFieldError({ ...base, budgetCheck: { count: 0 } }, 'budgetCheck.count', /expected a positive integer: examples re-run per model and attack setting/);
+  assertFieldError({ ...base, budgetCheck: { count: 2.5 } }, 'budgetCheck.count', /positive integer/);
+  assertFieldError({ ...base, budgetCheck: { count: 'eight' } }, 'budgetCheck.count', /positive integer/);
+  assertFieldError({ ...base, budgetCheck: {} }, 'budgetCheck.count', /positive integer/);
+  assertFieldError({ ...base, budgetCheck: { count: 4, factor: 1 } }, 'budgetCheck.factor', /an integer of at least 2/);
+  assertFieldError({ ...base, budgetCheck: { count: 4, factor: 2.5 } }, 'budgetCheck.factor', /an integer of at least 2/);
+  assertFieldError({ ...base, budgetCheck: { count: 4, examples: 3 } }, 'budgetCheck.examples', /unknown field/);
+  assertFieldError({ ...base, budgetCheck: 8 }, 'budgetCheck', /expected \{ count, factor \}/);
+});
+
+test('the budget check is planned per model and attack setting with a budget (not FGSM), over at most the examples the setting attacks; its units wait for the clean pass and the attack units they check', () => {
+  const config = parseStudyConfig({
+    models: ['a.onnx', 'b.onnx'],
+    dataset: { name: 'synthetic', count: 10, attacked: 9 },
+    shardSize: 4,
+    attacks: [
+      { attack: 'fgsm', set: { eps: [0.1, 0.2] } },
+      { attack: 'paper-cw', set: { iterations: 10, binarySteps: 3 }, targets: ['untargeted', 'random'] },
+      { attack: 'ifgsm', count: 5 },
+    ],
+    budgetCheck: { count: 6 },
+  }, 'test');
+  const units = planUnits(config, { sample: 10, heldOut: 100 });
+  const budget = units.filter((u) => u.phase === 'budget');
+  // Per model: C&W x 2 target kinds on 6 of 9 attacked examples (shards [0,4) [4,6)), I-FGSM on 5 of 5 ([0,4) [4,5)).
+  assert.deepEqual(budget.filter((u) => u.model === 'a.onnx').map((u) => [u.method, u.start, u.end, u.phase === 'budget' && u.attacked]), [
+    ['paper-cw', 0, 4, 9], ['paper-cw', 4, 6, 9], ['paper-cw', 0, 4, 9], ['paper-cw', 4, 6, 9], ['ifgsm', 0, 4, 5], ['ifgsm', 4, 5, 5],
+  ]);
+  assert.equal(budget.length, 2 * 6);
+  assert.equal(units.at(-1)!.phase, 'budget', 'the budget check comes last');
+  const cw = budget[0]!;
+  assert.ok(cw.phase === 'budget');
+  // 4x a C&W budget: twice the binary-search steps of twice the iterations; the settings say so, and differ from the base's.
+  assert.deepEqual([JSON.parse(cw.settings).iterations, JSON.parse(cw.settings).binarySteps, JSON.parse(cw.setting.base.settings).iterations], [20, 6, 10]);
+  assert.equal(new Set(units.map((u) => u.id)).size, units.length, 'unit ids are unique');
+
+  const needs = prerequisites(units, cw, 'correct-for-each');
+  const base = units.filter((u) => u.phase === 'attack' && u.model === 'a.onnx' && u.settings === cw.setting.base.settings);
+  assert.equal(base.length, 3, 'the base setting on 9 examples: 3 shards');
+  assert.deepEqual(needs.map((u) => u.id).sort(), [...units.filter((u) => u.phase === 'clean' && u.model === 'a.onnx'), ...base].map((u) => u.id).sort());
+  assert.equal(prerequisites(units, cw, 'correct-for-all').filter((u) => u.phase === 'clean').length, 2 * 3, 'correct-for-all: every model\'s clean pass');
 });
 
 test('config differences are listed by field', () => {

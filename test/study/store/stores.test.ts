@@ -4,7 +4,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { UserError } from '../../../src/core/errors.js';
-import type { AccuracyRow, AttackRow, CleanRow, ModelRow, UnitRow } from '../../../src/records/records.js';
+import type { AccuracyRow, AttackRow, BudgetRow, CleanRow, ModelRow, UnitRow } from '../../../src/records/records.js';
+import { FORMAT } from '../../../src/study/store/schema.js';
 import { openStore } from '../../../src/study/store/open-store.js';
 import type { StudyStore } from '../../../src/study/store/study-store.js';
 import { freshDatabase, testPostgres } from '../../helpers/postgres.js';
@@ -29,6 +30,8 @@ const attack: AttackRow = {
 const heldOut: AccuracyRow = {
   modelSha256: model.sha256, itemId: 'synthetic:test[0,1000)', method: 'accuracy', settings: '{}', seed: 7, start: 0, end: 1000, evaluated: 1000, correct: 987, inTop5: 999, ...stamp,
 };
+const { adversarial: _image, ...attackColumns } = attack;
+const budget: BudgetRow = { ...attackColumns, method: 'pgd', attack: 'pgd', settings: '{"iterations":40}', baseSettings: '{"iterations":10}', factor: 4, ...stamp };
 const unit = (id: string, rows: number): UnitRow => ({ id, phase: 'clean', model: model.name, method: 'clean', settings: '{}', shard: 0, rows, timeMs: 1.5, failure: null, ...stamp });
 
 async function exercise(store: StudyStore): Promise<unknown> {
@@ -41,6 +44,8 @@ async function exercise(store: StudyStore): Promise<unknown> {
   assert.equal(await store.commitUnit(unit('accuracy-0', 1), { phase: 'accuracy', rows: [heldOut] }), true);
   // A failing commit (a duplicate row under a new unit) stores neither its rows nor its marker.
   await assert.rejects(store.commitUnit(unit('attack-1', 1), { phase: 'attack', rows: [attack] }));
+  // Budget-check rows go to a table of their own: never among the attack rows.
+  assert.equal(await store.commitUnit({ ...unit('budget-0', 1), phase: 'budget' }, { phase: 'budget', rows: [budget] }), true);
   return {
     meta: [await store.meta('config'), await store.meta('nothing')],
     items: await store.items(),
@@ -51,6 +56,7 @@ async function exercise(store: StudyStore): Promise<unknown> {
     attacks: await store.attackRows({ images: true }),
     withoutImages: (await store.attackRows({ itemIds: ['test:0'] })).map((r) => r.adversarial),
     none: await store.attackRows({ itemIds: [] }),
+    budget: await store.budgetRows(),
     counts: await store.rowCounts(),
   };
 }
@@ -63,11 +69,12 @@ test('the SQLite and the PostgreSQL store give back exactly what they were given
     const fromSqlite = await exercise(sqlite);
     const fromPostgres = await exercise(postgres);
     assert.deepEqual(fromPostgres, fromSqlite);
-    const read = fromPostgres as { models: ModelRow[]; attacks: AttackRow[]; accuracy: AccuracyRow[]; counts: Record<string, number> };
+    const read = fromPostgres as { models: ModelRow[]; attacks: AttackRow[]; accuracy: AccuracyRow[]; budget: BudgetRow[]; counts: Record<string, number> };
     assert.deepEqual(read.models, [{ ...model, top1: 0.5 }]);
     assert.deepEqual(read.attacks, [attack]);
     assert.deepEqual(read.accuracy, [heldOut]);
-    assert.deepEqual(read.counts, { clean: 2, accuracy: 1, attack: 1, clever: 0, transfer: 0 });
+    assert.deepEqual(read.budget, [budget]);
+    assert.deepEqual(read.counts, { clean: 2, accuracy: 1, attack: 1, clever: 0, transfer: 0, budget: 1 });
   } finally {
     await sqlite.close();
     await postgres.close();
@@ -84,7 +91,7 @@ test('a database without a study, or with a store of another format, is refused 
     await client.connect();
     await client.query("UPDATE robustscope.meta SET value = '99' WHERE key = 'format'");
     await client.end();
-    await assert.rejects(openStore(db.url, { create: false }), (err: unknown) => err instanceof UserError && /format 99; this robustscope reads format 3/.test(err.message));
+    await assert.rejects(openStore(db.url, { create: false }), (err: unknown) => err instanceof UserError && new RegExp(`format 99; this robustscope reads format ${FORMAT}`).test(err.message));
   } finally {
     await db.drop();
   }

@@ -38,5 +38,7 @@ export function miniPreset(): StudyConfigInput {
     ],
     clever: { norm: 2, nb: 10, ns: 16, targets: ['untargeted'], count: 4 },
     transfer: { attacks: ['fgsm'] },
+    // 8 examples per model and setting re-run at 4x the budget: the report's budget-adequacy table.
+    budgetCheck: { count: 8 },
   };
 }

@@ -1,0 +1,108 @@
+import { distancesToReference, referenceMinima, REFERENCE_TOLERANCE, type MinimalAttempt, type ReferenceNorm } from '../../analysis/reference-minima.js';
+import { minimisedNorm } from '../../attacks/budget.js';
+import type { ParamValues } from '../../attacks/types.js';
+import type { ReportContext, SectionOutput } from '../report-context.js';
+import { NORM_LABELS } from '../format.js';
+import { paragraph } from '../section.js';
+import type { Setting } from '../settings.js';
+import type { Table } from '../table.js';
+
+/**
+ * Reference minima (issue 17): per example, the smallest distortion any minimal-distortion attack setting
+ * of the study found, per norm; per setting and model, how far the setting is from it in the norm it
+ * minimises (analysis/reference-minima.ts).
+ */
+export function referenceSection(ctx: ReportContext): SectionOutput {
+  const minimal = new Map(ctx.attacks.filter((s) => s.minimal).map((s) => [s.setting.key, s]));
+  const settings = new Map<string, Setting>();
+  const attempts: MinimalAttempt[] = ctx.rows.attacks.flatMap(({ row, setting }) => {
+    if (!minimal.has(setting.key)) return [];
+    settings.set(setting.key, setting);
+    return [{ model: row.modelSha256, example: row.itemId, targetKind: row.targetKind, setting: setting.key, success: row.status === 'success', distortion: { l1: row.l1, l2: row.l2, linf: row.linf } }];
+  });
+  const normOf = (key: string): ReferenceNorm => {
+    const summary = minimal.get(key)!;
+    return minimisedNorm(summary.attack, summary.setting.params as ParamValues)!;
+  };
+  const distances = distancesToReference(attempts, normOf);
+  const bySetting = new Map(distances.map((d) => [JSON.stringify([d.setting, d.model]), d]));
+  const table: Table = {
+    id: 'reference-minima',
+    title: 'Distance to the reference minima',
+    caption:
+      'The reference of an example is the smallest distortion, per norm, that any minimal-distortion attack setting of the study found on it (per model and target kind; successes only). ' +
+      'Each setting is compared in the norm it minimises. Ratio = the setting\'s distortion / the reference, over the examples it broke (1: it found the reference). ' +
+      `Within ${REFERENCE_TOLERANCE * 100}%: examples where the ratio is at most ${1 + REFERENCE_TOLERANCE}; missed: examples it failed on while another setting broke them; ` +
+      'both over the examples the setting attacked that some setting broke. A large distance or many misses points to a weak attack or masked gradients, not to robustness.',
+    groupBy: 'setting',
+    modelKey: 'model',
+    columns: [
+      { key: 'setting', label: 'attack setting', kind: 'text' },
+      { key: 'settings', label: 'parameters', kind: 'code', exportOnly: true },
+      { key: 'model', label: 'model', kind: 'text' },
+      { key: 'family', label: 'family', kind: 'text', exportOnly: true },
+      { key: 'norm', label: 'norm', kind: 'text' },
+      { key: 'examples', label: 'examples with a reference', kind: 'integer' },
+      { key: 'compared', label: 'broken by this setting', kind: 'integer' },
+      { key: 'medianRatio', label: 'median ratio', kind: 'number' },
+      { key: 'p90Ratio', label: 'p90 ratio', kind: 'number' },
+      { key: 'within', label: `within ${REFERENCE_TOLERANCE * 100}%`, kind: 'ratio' },
+      { key: 'missed', label: 'missed', kind: 'ratio' },
+    ],
+    // Settings in catalog order, models in report order.
+    rows: [...minimal.values()].flatMap((summary) =>
+      [...summary.byModel.keys()].flatMap((sha) => {
+        const d = bySetting.get(JSON.stringify([summary.setting.key, sha]));
+        if (!d) return [];
+        const m = ctx.models.get(sha);
+        return [{
+          setting: summary.setting.label,
+          settings: JSON.stringify(summary.setting.params),
+          model: m.name,
+          family: m.family,
+          norm: NORM_LABELS[d.norm],
+          examples: d.examples,
+          compared: d.compared,
+          medianRatio: d.median ?? null,
+          p90Ratio: d.p90 ?? null,
+          within: { numerator: d.within, denominator: d.examples },
+          missed: { numerator: d.missed, denominator: d.examples },
+        }];
+      }),
+    ),
+  };
+  const references = referenceMinima(attempts);
+  const perExample: Table = {
+    id: 'reference-minima-examples',
+    title: 'Reference minima per example',
+    caption: 'Per model, example and target kind: the smallest L1, L2 and L∞ distortion any minimal-distortion attack setting found (∞: none succeeded), and the setting that found it.',
+    columns: [
+      { key: 'model', label: 'model', kind: 'text' },
+      { key: 'example', label: 'example', kind: 'code' },
+      { key: 'targetKind', label: 'target kind', kind: 'text' },
+      ...(['l1', 'l2', 'linf'] as const).flatMap((norm) => [
+        { key: norm, label: `reference ${NORM_LABELS[norm]}`, kind: 'number' as const },
+        { key: `${norm}FoundBy`, label: `${NORM_LABELS[norm]} found by`, kind: 'text' as const },
+      ]),
+    ],
+    rows: references.map((r) => ({
+      model: ctx.models.get(r.model).name,
+      example: r.example,
+      targetKind: r.targetKind,
+      ...Object.fromEntries((['l1', 'l2', 'linf'] as const).flatMap((norm) => {
+        const by = r.foundBy[norm];
+        return [[norm, r.minimum[norm]], [`${norm}FoundBy`, by === null ? null : settings.get(by)!.label]];
+      })),
+    })),
+  };
+  const intro =
+    minimal.size === 0
+      ? 'No minimal-distortion attack in the study: there is no reference to compare with.'
+      : `${minimal.size} minimal-distortion attack settings set the reference of ${references.length} attacked examples (model × example × target kind). ` +
+        `The per-example references are exported as ${perExample.id}.csv/json.` +
+        (minimal.size === 1 ? ' With a single setting, the reference is that setting\'s own result: a second minimal-distortion attack is needed for the comparison to say anything.' : '');
+  return {
+    section: { id: 'reference', title: 'Distance to the reference minima', blocks: [paragraph(intro), ...(minimal.size === 0 ? [] : [{ kind: 'table' as const, table }])] },
+    tables: minimal.size === 0 ? [] : [table, perExample],
+  };
+}
