@@ -98,6 +98,7 @@ export async function storeSnapshot(location: string): Promise<string[]> {
       ...(await store.attackRows({ images: true })).map((r) => ({ table: 'attacks', ...r })),
       ...(await store.cleverRows()).map((r) => ({ table: 'clever', ...r })),
       ...(await store.transferRows()).map((r) => ({ table: 'transfer', ...r })),
+      ...(await store.budgetRows()).map((r) => ({ table: 'budget', ...r })),
     ];
     return rows
       .map((row) => JSON.stringify({ ...row, createdAt: undefined, timeMs: undefined }, (_k, v) => (v instanceof Float32Array ? Array.from(v) : v)))

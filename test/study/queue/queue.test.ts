@@ -27,7 +27,7 @@ if (skip) process.stderr.write(`# queue tests skipped: ${skip}\n`);
 const dir = tempDir('rs-queue-');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Three trained zoo models, FGSM and the I-FGSM search, FGSM transferred: small units, many of them. */
+/** Three trained zoo models, FGSM and the I-FGSM search, FGSM transferred, the search's budget checked: small units, many of them. */
 const study = (overrides: Partial<StudyConfigInput> = {}): StudyConfigInput => ({
   seed: 11,
   models: ['zoo:linear', 'zoo:mlp-1', 'zoo:mlp-2'],
@@ -38,6 +38,7 @@ const study = (overrides: Partial<StudyConfigInput> = {}): StudyConfigInput => (
     { id: 'ifgsm', attack: 'paper-ifgsm-search', set: { iterations: 10, attempts: 4 } },
   ],
   transfer: { attacks: ['fgsm'] },
+  budgetCheck: { count: 3 },
   ...overrides,
 });
 const configFile = join(dir, 'study.json');

@@ -43,6 +43,7 @@ test('a study killed with SIGKILL mid-way and run again ends with exactly the ro
       { id: 'ifgsm', attack: 'paper-ifgsm-search', set: { iterations: 5, attempts: 4 }, targets: ['untargeted', 'random'] },
       { id: 'cw', attack: 'paper-cw', set: { iterations: 20, binarySteps: 2 } },
     ],
+    budgetCheck: { count: 3 },
   })));
 
   const reference = join(dir, 'reference');

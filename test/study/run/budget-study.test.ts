@@ -1,0 +1,169 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { exampleRng } from '../../../src/core/rng.js';
+import { canonicalJson } from '../../../src/records/canonical-json.js';
+import type { AttackRow, BudgetRow } from '../../../src/records/records.js';
+import { runStudy } from '../../../src/study/run/runner.js';
+import { reportStudy } from '../../../src/study/run/report-study.js';
+import { openStudyStore } from '../../../src/study/store/open-store.js';
+import type { Table } from '../../../src/report/table.js';
+import { tempDir, tinyConfig, tinyModels } from '../helpers.js';
+
+const dir = tempDir('rs-budget-');
+after(() => rmSync(dir, { recursive: true, force: true }));
+const models = tinyModels(dir);
+const COUNT = 3;
+const config = tinyConfig(models, {
+  dataset: { name: 'synthetic', count: 40, heldOut: 100 },
+  attacks: [
+    { attack: 'fgsm', set: { eps: 0.1 } },
+    { id: 'ifgsm', attack: 'paper-ifgsm-search', set: { iterations: 3, attempts: 3 }, targets: ['untargeted', 'random'] },
+    // Attacks only the first 4 examples kept per model: the subsample is drawn among those.
+    { id: 'cw', attack: 'paper-cw', set: { iterations: 8, binarySteps: 2 }, count: 4 },
+  ],
+  clever: undefined,
+  transfer: undefined,
+  budgetCheck: { count: COUNT },
+});
+const out = join(dir, 'run');
+
+/** p-quantile with linear interpolation between order statistics (numpy's default, as the report states). */
+function quantile(sorted: number[], p: number): number {
+  const at = (sorted.length - 1) * p;
+  const lo = Math.floor(at);
+  return sorted[lo]! + (at - lo) * ((sorted[Math.ceil(at)] ?? sorted[lo]!) - sorted[lo]!);
+}
+
+const readTable = (id: string) => JSON.parse(readFileSync(join(out, 'tables', `${id}.json`), 'utf8')) as Table;
+
+test('budgetCheck: a seeded subsample of each attack setting with a budget is re-run at 4x into its own rows; the attack tables never see them; the report compares them', async () => {
+  const result = await runStudy(config, { out });
+  assert.equal(result.status.state, 'complete');
+  const store = await openStudyStore(out);
+  let attacks: AttackRow[];
+  let budget: BudgetRow[];
+  let storedModels: { name: string; sha256: string }[];
+  try {
+    storedModels = await store.models();
+    attacks = await store.attackRows();
+    budget = await store.budgetRows();
+    assert.equal((await store.rowCounts()).budget, budget.length);
+  } finally {
+    await store.close();
+  }
+  const shas = [...new Set(attacks.map((r) => r.modelSha256))];
+  const shaByName = new Map(storedModels.map((m) => [m.name, m.sha256]));
+  assert.equal(shas.length, 3);
+  const baseSettings = [...new Set(attacks.map((r) => r.settings))];
+  assert.equal(baseSettings.length, 4, 'FGSM, I-FGSM search x 2 target kinds, C&W');
+  assert.ok(budget.every((r) => r.method !== 'fgsm'), 'FGSM has no budget to check');
+  assert.ok(attacks.every((r) => !budget.some((b) => b.settings === r.settings)), 'no attack row carries a larger budget');
+
+  let compared = 0;
+  for (const sha of shas) {
+    for (const settings of baseSettings) {
+      const base = attacks.filter((r) => r.modelSha256 === sha && r.settings === settings);
+      const mine = budget.filter((r) => r.modelSha256 === sha && r.baseSettings === settings);
+      if (base[0]!.method === 'fgsm') continue;
+      // The subsample: the COUNT attacked examples whose per-example stream draws the smallest numbers.
+      const draws = base.map((r) => ({ id: r.itemId, u: exampleRng(7, r.itemId, 'budget-check').uniform() })).sort((a, b) => a.u - b.u);
+      const expected = draws.slice(0, COUNT).map((d) => d.id).sort();
+      assert.deepEqual(mine.map((r) => r.itemId).sort(), expected, `${base[0]!.method} ${settings} on ${sha.slice(0, 8)}`);
+      if (base[0]!.method === 'paper-cw') assert.ok(base.length <= 4);
+      const params = JSON.parse(settings) as Record<string, unknown>;
+      const scaled = base[0]!.attack === 'cw-l2'
+        ? { ...params, iterations: 16, binarySteps: 4 }
+        : { ...params, iterations: 6, attempts: 6 };
+      for (const row of mine) {
+        assert.equal(row.settings, canonicalJson(scaled), 'twice the steps on both axes of a search');
+        assert.equal(row.factor, 4);
+        assert.equal(row.seed, 7);
+        const own = base.find((r) => r.itemId === row.itemId)!;
+        assert.equal(row.label, own.label);
+        assert.equal(row.target, own.target, 'the same seeded target as the base row');
+        compared++;
+      }
+    }
+  }
+  assert.ok(compared >= 3 * 3, `${compared} budget rows checked`);
+
+  await reportStudy(out);
+  // The attack table counts the attack rows alone.
+  const attackTable = readTable('attacks');
+  assert.equal(attackTable.rows.reduce((n, r) => n + (r.attempted as number), 0), attacks.length);
+
+  // The budget table, recomputed from the rows: per setting and model, the base distortion over the 4x one.
+  const normOf = (r: AttackRow | BudgetRow) => (r.attack === 'cw-l2' ? 'l2' : 'linf');
+  const table = readTable('budget-adequacy');
+  assert.equal(table.rows.length, 3 * 3, 'I-FGSM x 2 target kinds and C&W, per model');
+  let withRatios = 0;
+  for (const row of table.rows) {
+    const settings = canonicalJson(JSON.parse(row.settings as string));
+    const sha = shaByName.get(row.model as string)!;
+    const pairs = budget
+      .filter((b) => b.modelSha256 === sha && b.baseSettings === settings)
+      .map((b) => ({ larger: b, base: attacks.find((a) => a.modelSha256 === sha && a.itemId === b.itemId && a.settings === settings)! }));
+    const norm = normOf(pairs[0]!.base);
+    const ratios = pairs
+      .filter((p) => p.base.status === 'success' && p.larger.status === 'success')
+      .map((p) => (p.base[norm] === p.larger[norm] ? 1 : p.base[norm]! / p.larger[norm]!))
+      .sort((x, y) => x - y);
+    const gained = pairs.filter((p) => p.base.status !== 'success' && p.larger.status === 'success').length;
+    const lost = pairs.filter((p) => p.base.status === 'success' && p.larger.status !== 'success').length;
+    const none = ratios.length === 0;
+    assert.deepEqual(
+      [row.checked, row.compared, row.medianRatio, row.p90Ratio, row.maxRatio, row.gained, row.lost, row.norm],
+      [pairs.length, ratios.length, none ? null : quantile(ratios, 0.5), none ? null : quantile(ratios, 0.9), none ? null : ratios.at(-1), gained, lost, norm === 'l2' ? 'L2' : 'L∞'],
+      `${row.setting} on ${row.model}`,
+    );
+    const verdict = gained > 0 ? 'falls short' : none ? 'unassessed' : quantile(ratios, 0.5) <= 1.01 && quantile(ratios, 0.9) <= 1.05 ? 'meets' : 'falls short';
+    assert.equal(row.verdict, verdict);
+    if (!none) withRatios++;
+  }
+  assert.ok(withRatios > 0, 'some ratios were measured');
+  const page = readFileSync(join(out, 'report.html'), 'utf8');
+  assert.match(page, /Budget adequacy/);
+  assert.match(page, /Meet the rule on every model|Fall short/);
+
+  // Reference minima: per example, the smallest distortion of any minimal-distortion setting (not FGSM's fixed budget).
+  const reference = readTable('reference-minima');
+  assert.equal(reference.rows.length, 3 * 3);
+  for (const row of reference.rows) {
+    const settings = canonicalJson(JSON.parse(row.settings as string));
+    const sha = shaByName.get(row.model as string)!;
+    const norm = row.norm === 'L2' ? 'l2' : 'linf';
+    const mine = attacks.filter((r) => r.modelSha256 === sha && r.settings === settings);
+    let examples = 0;
+    let within = 0;
+    let missed = 0;
+    const ratios: number[] = [];
+    for (const attempt of mine) {
+      const found = attacks.filter((r) => r.modelSha256 === sha && r.itemId === attempt.itemId && r.targetKind === attempt.targetKind && r.method !== 'fgsm' && r.status === 'success');
+      if (found.length === 0) continue;
+      const best = Math.min(...found.map((r) => r[norm]!));
+      examples++;
+      if (attempt.status !== 'success') missed++;
+      else {
+        const ratio = attempt[norm] === best ? 1 : attempt[norm]! / best;
+        ratios.push(ratio);
+        if (ratio <= 1.01) within++;
+      }
+    }
+    ratios.sort((x, y) => x - y);
+    assert.deepEqual(
+      [row.examples, row.compared, row.medianRatio, row.within, row.missed],
+      [examples, ratios.length, ratios.length ? quantile(ratios, 0.5) : null, { numerator: within, denominator: examples }, { numerator: missed, denominator: examples }],
+      `${row.setting} on ${row.model}`,
+    );
+  }
+});
+
+test('a second run computes nothing: the budget units resume like any other', async () => {
+  const again = await runStudy(config, { out });
+  assert.equal(again.computed, 0);
+  assert.equal(again.status.state, 'complete');
+  assert.equal(again.status.phases.budget.done, again.status.phases.budget.units);
+  assert.ok(again.status.phases.budget.rows > 0);
+});
