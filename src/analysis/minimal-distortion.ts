@@ -1,6 +1,5 @@
+import type { LpNorm } from '../core/lp.js';
 import { seededStream } from '../core/rng.js';
-import { minimisedNorm } from '../attacks/budget.js';
-import type { AttackName, ParamValues } from '../attacks/types.js';
 
 /**
  * Statistics of per-example minimal distortions in which a failed attack counts as +Infinity: the attack
@@ -94,11 +93,31 @@ export function robustnessCurve(values: readonly number[]): RobustnessCurve {
 }
 
 /**
- * Whether an attack's distortion measures robustness: those that minimise a norm (attacks/budget.ts:
- * C&W, EAD, DeepFool, FMN, and I-FGSM with `search`, which finds each example's smallest budget; with one
- * iteration, FGSM's). FGSM, PGD, APGD and I-FGSM at a fixed budget return an example within the budget, so
- * their distortion is the budget, not a measurement.
+ * The norm whose distortion an attack minimises (C&W: L2, EAD: L1, DeepFool and FMN: their `norm`, the
+ * I-FGSM search: L∞), undefined for the attacks that only seek success within a fixed ball (FGSM,
+ * fixed-budget I-FGSM, PGD, APGD): their distortion is the budget, and their budget shows in successes alone.
+ */
+export function minimisedNorm(attack: string, params: Readonly<Record<string, unknown>>): LpNorm | undefined {
+  switch (attack) {
+    case 'cw-l2':
+      return 'l2';
+    case 'ead':
+      return 'l1';
+    case 'ifgsm':
+      return params.search === true ? 'linf' : undefined;
+    case 'deepfool':
+    case 'fmn':
+      return params.norm as LpNorm;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Whether an attack's distortion measures robustness: it minimises a norm (minimisedNorm; the I-FGSM search
+ * finds each example's smallest budget, with one iteration FGSM's). FGSM, PGD, APGD and I-FGSM at a fixed
+ * budget return an example within the budget, so their distortion is the budget, not a measurement.
  */
 export function searchesMinimalDistortion(attack: string, params: Readonly<Record<string, unknown>>): boolean {
-  return minimisedNorm(attack as AttackName, params as ParamValues) !== undefined;
+  return minimisedNorm(attack, params) !== undefined;
 }

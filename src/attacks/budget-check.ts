@@ -2,7 +2,8 @@ import { compareBudgets, type BudgetComparison } from '../analysis/budget-adequa
 import type { LpNorm } from '../core/lp.js';
 import { exampleRng } from '../core/rng.js';
 import type { DifferentiableClassifier } from '../runtime/classifier-types.js';
-import { minimisedNorm, scaleBudget } from './budget.js';
+import { minimisedNorm } from '../analysis/minimal-distortion.js';
+import { scaleBudget } from './budget.js';
 import { runAttack, type AttackRun, type ExampleBatch } from './registry.js';
 import type { AttackResult, ExampleId } from './types.js';
 

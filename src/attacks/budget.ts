@@ -1,6 +1,6 @@
 import { UserError } from '../core/errors.js';
-import type { LpNorm } from '../core/lp.js';
 import type { AttackName, ParamValues } from './types.js';
+
 
 /** Whether an attack has a budget to scale: every attack but FGSM, a single step. */
 export function hasBudget(attack: AttackName): boolean {
@@ -24,25 +24,5 @@ export function scaleBudget(attack: AttackName, params: ParamValues, factor: num
       return params.search ? { ...params, ...times('iterations', Math.sqrt(factor)), ...times('attempts', Math.sqrt(factor)) } : { ...params, ...times('iterations', factor) };
     default:
       return { ...params, ...times('iterations', factor) };
-  }
-}
-
-/**
- * The norm whose distortion an attack minimises, undefined for the attacks that only seek success within a
- * fixed ball (FGSM, fixed-budget I-FGSM, PGD, APGD): their budget shows in successes alone.
- */
-export function minimisedNorm(attack: AttackName, params: ParamValues): LpNorm | undefined {
-  switch (attack) {
-    case 'cw-l2':
-      return 'l2';
-    case 'ead':
-      return 'l1';
-    case 'ifgsm':
-      return params.search ? 'linf' : undefined;
-    case 'deepfool':
-    case 'fmn':
-      return params.norm as LpNorm;
-    default:
-      return undefined;
   }
 }

@@ -4,4 +4,5 @@ export { chooseTargets, TARGET_KINDS, type TargetKind } from '../core/targets.js
 export { paramDocs, type ParamDoc } from './params.js';
 export type { Attack, AttackName, AttackResult, AttackStatus, ExampleId, ParamValue, ParamValues, RunOptions } from './types.js';
 export { checkBudget, type BudgetCheck, type BudgetCheckExample } from './budget-check.js';
-export { minimisedNorm, scaleBudget } from './budget.js';
+export { scaleBudget } from './budget.js';
+export { minimisedNorm } from '../analysis/minimal-distortion.js';

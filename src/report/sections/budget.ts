@@ -1,6 +1,5 @@
+import { minimisedNorm } from '../../analysis/minimal-distortion.js';
 import { BUDGET_RULE, budgetVerdict, compareBudgets, type BudgetOutcome } from '../../analysis/budget-adequacy.js';
-import { minimisedNorm } from '../../attacks/budget.js';
-import type { ParamValues } from '../../attacks/types.js';
 import type { AttackRow, BudgetRow } from '../../records/records.js';
 import type { ReportContext, SectionOutput } from '../report-context.js';
 import { NORM_LABELS, plural } from '../format.js';
@@ -26,7 +25,7 @@ export function budgetSection(ctx: ReportContext): SectionOutput {
   const checks = budgetChecks(ctx.rows.attacks, ctx.rows.budget);
   const verdicts = new Map<string, { setting: Setting; verdicts: { model: string; verdict: ReturnType<typeof budgetVerdict> }[] }>();
   const rows = checks.map(({ setting, attack, model, factor, pairs }): Row => {
-    const norm = minimisedNorm(attack, setting.params as ParamValues);
+    const norm = minimisedNorm(attack, setting.params);
     const outcome = (r: Pick<AttackRow, 'status' | 'l1' | 'l2' | 'linf'>): BudgetOutcome => ({ success: r.status === 'success', distortion: norm ? r[norm] : null });
     const c = compareBudgets(pairs.map((p) => ({ base: outcome(p.base), larger: outcome(p.larger) })), norm !== undefined);
     const verdict = budgetVerdict(c, norm !== undefined);

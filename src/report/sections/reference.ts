@@ -1,6 +1,5 @@
+import { minimisedNorm } from '../../analysis/minimal-distortion.js';
 import { distancesToReference, referenceMinima, REFERENCE_TOLERANCE, type MinimalAttempt, type ReferenceNorm } from '../../analysis/reference-minima.js';
-import { minimisedNorm } from '../../attacks/budget.js';
-import type { ParamValues } from '../../attacks/types.js';
 import type { ReportContext, SectionOutput } from '../report-context.js';
 import { NORM_LABELS } from '../format.js';
 import { paragraph } from '../section.js';
@@ -22,7 +21,7 @@ export function referenceSection(ctx: ReportContext): SectionOutput {
   });
   const normOf = (key: string): ReferenceNorm => {
     const summary = minimal.get(key)!;
-    return minimisedNorm(summary.attack, summary.setting.params as ParamValues)!;
+    return minimisedNorm(summary.attack, summary.setting.params)!;
   };
   const distances = distancesToReference(attempts, normOf);
   const bySetting = new Map(distances.map((d) => [JSON.stringify([d.setting, d.model]), d]));
