@@ -338,7 +338,8 @@ describe('held-out accuracy, findings and links', () => {
     const html = renderHtml(report, '');
     assert.ok(html.includes('<a href="#attacks-model-a-small" data-model-link="a-small"'), 'the model name links to its first attack row');
     assert.ok(html.includes('<tr id="attacks-model-a-small" data-model="a-small">'));
-    assert.equal(html.match(/data-model="a-small">/g)?.length, 2 + 2, 'its two attack rows and its two Pareto rows (I-FGSM L2, L∞) are marked');
+    assert.equal(html.match(/data-model="a-small">/g)?.length, 2 + 2 + 2, 'its two attack rows, its two reference-minima rows (both settings minimise a distortion) and its two Pareto rows (I-FGSM L2, L∞) are marked');
+    assert.ok(html.includes('<tr id="reference-minima-model-a-small" data-model="a-small">'));
     assert.ok(html.includes('<tr id="pareto-model-a-small" data-model="a-small">'));
   });
 });
