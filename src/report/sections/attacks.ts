@@ -3,6 +3,7 @@ import { MEDIAN_NORMS } from '../attack-summary.js';
 import type { ReportContext, SectionOutput } from '../report-context.js';
 import { NORM_LABELS } from '../format.js';
 import { paragraph } from '../section.js';
+import { SETTING_MODEL_COLUMNS, settingModelCells } from '../setting-columns.js';
 import type { Column, Row, Table } from '../table.js';
 
 /** L2 and L∞ are the study's norms; L0 and L1 means are shown too, their spreads only exported. */
@@ -21,10 +22,7 @@ export function attacksSection(ctx: ReportContext): SectionOutput {
     groupBy: 'setting',
     modelKey: 'model',
     columns: [
-      { key: 'setting', label: 'attack setting', kind: 'text' },
-      { key: 'settings', label: 'parameters', kind: 'code', exportOnly: true },
-      { key: 'model', label: 'model', kind: 'text' },
-      { key: 'family', label: 'family', kind: 'text' },
+      ...SETTING_MODEL_COLUMNS,
       { key: 'attempted', label: 'attempted', kind: 'integer' },
       { key: 'succeeded', label: 'succeeded', kind: 'integer' },
       { key: 'successRate', label: 'success rate', kind: 'fraction' },
@@ -44,12 +42,8 @@ export function attacksSection(ctx: ReportContext): SectionOutput {
     ],
     rows: ctx.attacks.flatMap(({ setting, byModel }) =>
       [...byModel].map(([sha, { aggregate: a, nonFinite, median, cost }]): Row => {
-        const m = ctx.models.get(sha);
         return {
-          setting: setting.label,
-          settings: JSON.stringify(setting.params),
-          model: m.name,
-          family: m.family,
+          ...settingModelCells(setting, ctx.models.get(sha)),
           attempted: a.attempted,
           succeeded: a.succeeded,
           successRate: a.successRate,

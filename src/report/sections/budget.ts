@@ -4,6 +4,7 @@ import type { AttackRow, BudgetRow } from '../../records/records.js';
 import type { ReportContext, SectionOutput } from '../report-context.js';
 import { NORM_LABELS, plural } from '../format.js';
 import { paragraph } from '../section.js';
+import { SETTING_MODEL_COLUMNS, settingModelCells } from '../setting-columns.js';
 import type { Setting } from '../settings.js';
 import type { Row, Table } from '../table.js';
 import type { Tagged } from '../tagged.js';
@@ -34,10 +35,7 @@ export function budgetSection(ctx: ReportContext): SectionOutput {
     entry.verdicts.push({ model: m.name, verdict });
     verdicts.set(setting.key, entry);
     return {
-      setting: setting.label,
-      settings: JSON.stringify(setting.params),
-      model: m.name,
-      family: m.family,
+      ...settingModelCells(setting, m),
       factor,
       norm: norm ? NORM_LABELS[norm] : null,
       checked: pairs.length,
@@ -65,10 +63,7 @@ export function budgetSection(ctx: ReportContext): SectionOutput {
     groupBy: 'setting',
     modelKey: 'model',
     columns: [
-      { key: 'setting', label: 'attack setting', kind: 'text' },
-      { key: 'settings', label: 'parameters', kind: 'code', exportOnly: true },
-      { key: 'model', label: 'model', kind: 'text' },
-      { key: 'family', label: 'family', kind: 'text', exportOnly: true },
+      ...SETTING_MODEL_COLUMNS,
       { key: 'factor', label: 'budget ×', kind: 'integer' },
       { key: 'norm', label: 'norm', kind: 'text' },
       { key: 'checked', label: 'examples checked', kind: 'integer' },

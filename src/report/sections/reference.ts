@@ -3,6 +3,7 @@ import { distancesToReference, referenceMinima, REFERENCE_TOLERANCE, type Minima
 import type { ReportContext, SectionOutput } from '../report-context.js';
 import { NORM_LABELS } from '../format.js';
 import { paragraph } from '../section.js';
+import { SETTING_MODEL_COLUMNS, settingModelCells } from '../setting-columns.js';
 import type { Setting } from '../settings.js';
 import type { Table } from '../table.js';
 
@@ -36,10 +37,7 @@ export function referenceSection(ctx: ReportContext): SectionOutput {
     groupBy: 'setting',
     modelKey: 'model',
     columns: [
-      { key: 'setting', label: 'attack setting', kind: 'text' },
-      { key: 'settings', label: 'parameters', kind: 'code', exportOnly: true },
-      { key: 'model', label: 'model', kind: 'text' },
-      { key: 'family', label: 'family', kind: 'text', exportOnly: true },
+      ...SETTING_MODEL_COLUMNS,
       { key: 'norm', label: 'norm', kind: 'text' },
       { key: 'examples', label: 'examples with a reference', kind: 'integer' },
       { key: 'compared', label: 'broken by this setting', kind: 'integer' },
@@ -53,12 +51,8 @@ export function referenceSection(ctx: ReportContext): SectionOutput {
       [...summary.byModel.keys()].flatMap((sha) => {
         const d = bySetting.get(JSON.stringify([summary.setting.key, sha]));
         if (!d) return [];
-        const m = ctx.models.get(sha);
         return [{
-          setting: summary.setting.label,
-          settings: JSON.stringify(summary.setting.params),
-          model: m.name,
-          family: m.family,
+          ...settingModelCells(summary.setting, ctx.models.get(sha)),
           norm: NORM_LABELS[d.norm],
           examples: d.examples,
           compared: d.compared,
