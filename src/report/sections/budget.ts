@@ -82,22 +82,26 @@ export function budgetSection(ctx: ReportContext): SectionOutput {
   if (checks.length === 0) {
     return { section: { id: 'budget', title: 'Budget adequacy', blocks: [paragraph('No budget check was run (config field budgetCheck).')] }, tables: [] };
   }
-  const said = (what: string, list: string[]) => (list.length === 0 ? [] : [`${what}: ${list.join('; ')}.`]);
   const all = [...verdicts.values()];
+  const modelCount = (models: string[], of: number) => (models.length === of ? 'on every model' : `on ${models.join(', ')}`);
+  const listed = (verdict: ReturnType<typeof budgetVerdict>) =>
+    all.flatMap((s) => {
+      const models = s.verdicts.filter((v) => v.verdict === verdict).map((v) => v.model);
+      return models.length === 0 ? [] : [`${s.setting.label} (${modelCount(models, s.verdicts.length)})`];
+    });
   const meets = all.filter((s) => s.verdicts.every((v) => v.verdict === 'meets')).map((s) => s.setting.label);
-  const short = all.flatMap((s) => {
-    const models = s.verdicts.filter((v) => v.verdict === 'falls short').map((v) => v.model);
-    return models.length === 0 ? [] : [`${s.setting.label} (on ${models.join(', ')})`];
-  });
-  const unassessed = all.flatMap((s) => {
-    const models = s.verdicts.filter((v) => v.verdict === 'unassessed').map((v) => v.model);
-    return models.length === 0 ? [] : [`${s.setting.label} (on ${models.join(', ')}: no example adversarial at both budgets)`];
-  });
-  const examples = checks.reduce((n, c) => n + c.pairs.length, 0);
-  const summary =
-    `${plural(examples, 'example')} re-run in ${plural(all.length, 'attack setting')}. ` +
-    [...said('Meet the rule on every model', meets), ...said('Fall short', short), ...said('Cannot be assessed', unassessed)].join(' ') +
-    ' With a subsample this small a p90 is close to the largest ratio: read the counts beside it.';
+  const short = listed('falls short');
+  const unassessed = listed('unassessed');
+  const sizes = checks.map((c) => c.pairs.length);
+  const [fewest, most] = [Math.min(...sizes), Math.max(...sizes)];
+  const summary = [
+    `${plural(sizes.reduce((a, b) => a + b, 0), 'example')} re-run in ${plural(all.length, 'attack setting')}, ${fewest === most ? fewest : `${fewest} to ${most}`} per model and setting.`,
+    meets.length > 0 ? `Meet the rule on every model: ${meets.join('; ')}.` : 'No setting meets the rule on every model.',
+    ...(short.length > 0 ? [`Fall short: ${short.join('; ')}.`] : []),
+    ...(unassessed.length > 0 ? [`Cannot be assessed (no example adversarial at both budgets): ${unassessed.join('; ')}.`] : []),
+    // With few examples the p90 interpolates between the largest ratios: the counts say how much it rests on.
+    ...(most < 20 ? ['With so few examples per model the p90 is close to the largest ratio: read it with the counts beside it.'] : []),
+  ].join(' ');
   return { section: { id: 'budget', title: 'Budget adequacy', blocks: [paragraph(summary), { kind: 'table', table }] }, tables: [table] };
 }
 

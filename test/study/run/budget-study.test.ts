@@ -123,9 +123,14 @@ test('budgetCheck: a seeded subsample of each attack setting with a budget is re
     if (!none) withRatios++;
   }
   assert.ok(withRatios > 0, 'some ratios were measured');
-  const page = readFileSync(join(out, 'report.html'), 'utf8');
-  assert.match(page, /Budget adequacy/);
-  assert.match(page, /Meet the rule on every model|Fall short/);
+  // The sentence names the settings that meet the rule on every model, from the same verdicts.
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { sections: { id: string; blocks: { kind: string; text?: string }[] }[] };
+  const sentence = report.sections.find((x) => x.id === 'budget')!.blocks[0]!.text!;
+  const labels = [...new Set(table.rows.map((r) => r.setting as string))];
+  const meeting = labels.filter((label) => table.rows.filter((r) => r.setting === label).every((r) => r.verdict === 'meets'));
+  assert.ok(sentence.includes(meeting.length ? `Meet the rule on every model: ${meeting.join('; ')}.` : 'No setting meets the rule on every model.'), sentence);
+  for (const label of labels.filter((l) => !meeting.includes(l))) assert.ok(sentence.includes(label), `${label} is named as falling short or unassessed`);
+  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /Budget adequacy/);
 
   // Reference minima: per example, the smallest distortion of any minimal-distortion setting (not FGSM's fixed budget).
   const reference = readTable('reference-minima');
