@@ -9,7 +9,7 @@ import { runStudy } from '../../../src/study/run/runner.js';
 import { reportStudy } from '../../../src/study/run/report-study.js';
 import { openStudyStore } from '../../../src/study/store/open-store.js';
 import type { Table } from '../../../src/report/table.js';
-import { tempDir, tinyConfig, tinyModels } from '../helpers.js';
+import { storeSnapshot, tempDir, tinyConfig, tinyModels } from '../helpers.js';
 
 const dir = tempDir('rs-budget-');
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -171,4 +171,10 @@ test('a second run computes nothing: the budget units resume like any other', as
   assert.equal(again.status.state, 'complete');
   assert.equal(again.status.phases.budget.done, again.status.phases.budget.units);
   assert.ok(again.status.phases.budget.rows > 0);
+});
+
+test('--jobs 2 (worker processes) stores exactly the budget rows of an in-process run', async () => {
+  const pooled = join(dir, 'jobs2');
+  await runStudy(config, { out: pooled, jobs: 2 });
+  assert.deepEqual(await storeSnapshot(pooled), await storeSnapshot(out));
 });
