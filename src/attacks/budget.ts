@@ -1,7 +1,6 @@
 import { UserError } from '../core/errors.js';
 import type { AttackName, ParamValues } from './types.js';
 
-
 /** Whether an attack has a budget to scale: every attack but FGSM, a single step. */
 export function hasBudget(attack: AttackName): boolean {
   return attack !== 'fgsm';
