@@ -44,9 +44,13 @@ test('the budget-adequacy table on a zoo model: per-example ratios of a seeded s
   }
   const ratios = check.examples.flatMap((r) => (r.ratio === undefined ? [] : [r.ratio])).sort((a, b) => a - b);
   assert.equal(check.compared, ratios.length);
-  assert.ok(ratios.length > 0);
+  // C&W at c 0.1 succeeds on all 8 examples at the base budget, and on the 5 sampled at 4x too.
+  assert.equal(check.compared, 5);
   assert.equal(check.max, ratios.at(-1));
-  assert.ok(check.median! >= ratios[0]! && check.median! <= check.p90! && check.p90! <= check.max!);
+  // Quantiles by linear interpolation between order statistics (numpy's default): with 5 ratios the median
+  // is the third and p90 lies 0.6 of the way from the fourth to the fifth.
+  assert.equal(check.median, ratios[2]);
+  assert.ok(Math.abs(check.p90! - (ratios[3]! + 0.6 * (ratios[4]! - ratios[3]!))) <= 1e-12, `p90 ${check.p90} of ${ratios}`);
   assert.equal(check.gained, check.examples.filter((r) => !r.base.success && r.larger.success).length);
   // A tenth of the paper budget falls short on a trained CNN: the larger budget finds smaller perturbations.
   assert.ok(check.max! > 1.01, `max ratio ${check.max}`);

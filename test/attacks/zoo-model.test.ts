@@ -5,6 +5,7 @@ import { loadDataset } from '../../src/data/load-dataset.js';
 import { correctlyClassified, type ExampleSet } from '../../src/data/correct-examples.js';
 import { runAttack } from '../../src/attacks/index.js';
 import type { OnnxClassifier } from '../../src/runtime/onnx-classifier.js';
+import { argmax } from '../../src/runtime/logits.js';
 
 /** The attacks on a trained zoo CNN, through the real path: ONNX Runtime forward and our autodiff. */
 let model: OnnxClassifier;
@@ -27,7 +28,19 @@ test('unbounded I-FGSM and C&W reach 100% success', async () => {
   assert.equal(rate(ifgsm.results), 1);
   const cw = await runAttack('cw-l2', model, batch(), { params: { iterations: 200, binarySteps: 6, c: 1 } });
   assert.equal(rate(cw.results), 1);
-  for (const r of cw.results) assert.ok(r.distortion!.l2 > 0 && Number.isFinite(r.distortion!.l2));
+  // Each C&W success is checked here, apart from the attack's own verification: its image is in the box, the
+  // model misclassifies it, and its reported L2 is the distance to the original summed here in float64.
+  const size = model.exampleSize;
+  const images = new Float32Array(set.n * size);
+  cw.results.forEach((r, e) => images.set(r.adversarial!, e * size));
+  assert.ok(images.every((v) => v >= 0 && v <= 1), 'adversarial images stay in [0,1]');
+  const logits = await model.logits(images, set.n);
+  cw.results.forEach((r, e) => {
+    assert.notEqual(argmax(logits, model.numClasses, e), set.labels[e], `example ${e} is not misclassified`);
+    let sum = 0;
+    for (let i = 0; i < size; i++) sum += (images[e * size + i]! - set.x[e * size + i]!) ** 2;
+    assert.ok(sum > 0 && Math.abs(r.distortion!.l2 - Math.sqrt(sum)) <= 1e-9 * Math.sqrt(sum), `example ${e}: L2 ${r.distortion!.l2} vs ${Math.sqrt(sum)}`);
+  });
 });
 
 test('success is monotone in eps for FGSM and PGD, and iterative >= single-step at equal eps', async (t) => {

@@ -35,8 +35,8 @@ test('models predict names the right class for the pelican, the bald eagle and a
   const r = cli(['models', 'predict', DARKNET, photo('wonnx-pelican.jpeg'), photo('wonnx-bald_eagle.jpeg'), photo('caffe-cat.jpg'), '--labels', DARKNET_LABELS, '--resize', 'stretch', '--top', '3', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const top1 = JSON.parse(r.stdout).results.map((x: { top: { label: string }[] }) => x.top[0]!.label);
-  assert.deepEqual(top1.slice(0, 2), ['pelican', 'bald eagle']);
-  assert.match(top1[2], /cat/);
+  // The cat is a tiger cat by a logit margin of 0.66 over the runner-up (Norwich terrier).
+  assert.deepEqual(top1, ['pelican', 'bald eagle', 'tiger cat']);
 });
 
 test('a corrupt model file is a one-line error naming the file, exit 2', () => {

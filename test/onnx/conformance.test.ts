@@ -41,6 +41,9 @@ async function runConformance(dir: string): Promise<void> {
         .map((f) => decodeTensorProto(readFileSync(join(dir, set, f)), f));
       const inputs = read('input_');
       const outputs = read('output_');
+      // Every runtime input is fed and every output compared: a misread data set cannot pass by comparing nothing.
+      assert.equal(inputs.length, session.inputNames.length, `${set} inputs`);
+      assert.equal(outputs.length, session.outputNames.length, `${set} outputs`);
       // Inputs bind by position to the graph's runtime inputs (optional inputs may be omitted by name '').
       const feeds: Record<string, ort.Tensor> = {};
       inputs.forEach((t, i) => { feeds[session.inputNames[i]!] = toOrtTensor(t); });

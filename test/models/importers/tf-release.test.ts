@@ -98,7 +98,7 @@ test('a TF-slim release (.tgz) pulls, imports and matches TF.js; its gradient ma
     rmSync(r.path);
     const again = await pullPaperModel('slim_net', { table: [entry], dir, mirror: url });
     assert.equal(again.downloaded, false);
-    assert.ok(existsSync(again.path));
+    assert.deepEqual(readFileSync(again.path), Buffer.from(g.graphDef()));
     await assert.rejects(pullPaperModel('slim_net', { table: [{ ...entry, member: 'other.pb' }], dir, mirror: url }),
       (e: unknown) => e instanceof UserError && /slim_net_2018\.tgz: has no member 'other\.pb' \(it holds .*slim_net_frozen\.pb/.test(e.message));
   } finally {

@@ -50,6 +50,15 @@ function summaryOf(arch: ZooArchitecture): Promise<ModelSummary> {
   return s;
 }
 
+/** The weight initializers of the Conv, Gemm and MatMul layers (their second input). */
+function layerWeights(model: Model) {
+  const byName = new Map(model.graph.initializers.map((t) => [t.name, t]));
+  const layers = model.graph.nodes.filter((n) => n.opType === 'Conv' || n.opType === 'Gemm' || n.opType === 'MatMul');
+  const weights = layers.map((n) => byName.get(n.inputs[1]!));
+  assert.ok(weights.every((t) => t !== undefined), 'every layer weight is an initializer');
+  return weights as NonNullable<(typeof weights)[number]>[];
+}
+
 /** Longest chain of Conv/Gemm layers from input to logits: what the depth in a model's name counts. */
 function weightDepth(model: Model): number {
   const depth = new Map<string, number>();
@@ -89,9 +98,13 @@ for (const arch of ZOO_ARCHITECTURES) {
     model.graph.initializers.forEach((t, i) => assert.deepEqual(again.graph.initializers[i]!.data, t.data, t.name));
     assert.deepEqual(encodeModel(again), encodeModel(model));
 
+    // The seed drives every random initializer (every weight of a layer among them) and nothing else.
     const other = arch.build(8);
     const differs = model.graph.initializers.filter((t, i) => Buffer.compare(Buffer.from((t.data as Float32Array).buffer), Buffer.from((other.graph.initializers[i]!.data as Float32Array).buffer)) !== 0);
-    assert.ok(differs.length > 0, 'seeds 7 and 8 give the same weights');
+    const random = model.graph.initializers.filter((t) => (t.data as Float32Array).some((v) => v !== (t.data as Float32Array)[0]));
+    assert.deepEqual(differs.map((t) => t.name), random.map((t) => t.name));
+    const weights = new Set(layerWeights(model).map((t) => t.name));
+    assert.equal(random.filter((t) => weights.has(t.name)).length, weights.size, 'a layer weight is constant');
   });
 
   test(`${arch.name}: runs in ONNX Runtime with finite logits, within the size and cost budget`, async () => {
@@ -108,7 +121,14 @@ for (const arch of ZOO_ARCHITECTURES) {
     }
     const s = await summaryOf(arch);
     assert.ok(s.parameters >= MIN_PARAMS && s.parameters <= MAX_PARAMS, `${s.parameters} parameters`);
-    assert.ok(s.flopsPerImage > 0 && s.flopsPerImage <= MAX_FLOPS, `${s.flopsPerImage} FLOPs per image`);
+    assert.ok(s.flopsPerImage <= MAX_FLOPS, `${s.flopsPerImage} FLOPs per image`);
+    // A multiply-add per weight per output position: exactly once per image in a dense layer, at least once
+    // in a convolution.
+    const model = arch.build(1);
+    const weights = layerWeights(model);
+    const once = 2 * weights.reduce((sum, t) => sum + t.data.length, 0);
+    if (model.graph.nodes.some((n) => n.opType === 'Conv')) assert.ok(s.flopsPerImage > once, `${s.flopsPerImage} FLOPs per image, ${once} for each weight once`);
+    else assert.equal(s.flopsPerImage, once);
   });
 }
 
