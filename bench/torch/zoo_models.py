@@ -83,6 +83,9 @@ def build(name):
 def export_onnx(model, example, path):
     """Exports like models.py: opset 17, dynamic batch, input `input`, output `logits`; written atomically."""
     tmp = path + '.tmp'
-    torch.onnx.export(model, example, tmp, opset_version=OPSET, input_names=['input'],
-                      output_names=['logits'], dynamic_axes={'input': {0: 'batch'}, 'logits': {0: 'batch'}})
+    # An input that requires grad keeps torch 1.13 off its fused attention kernel, which ONNX cannot express.
+    example = example.detach().clone().requires_grad_(True)
+    with torch.enable_grad():
+        torch.onnx.export(model, example, tmp, opset_version=OPSET, input_names=['input'],
+                          output_names=['logits'], dynamic_axes={'input': {0: 'batch'}, 'logits': {0: 'batch'}})
     os.replace(tmp, path)
