@@ -76,7 +76,11 @@ def build(name):
         return MobileNetV1().eval()
     if name in TORCHVISION:
         torch.manual_seed(SEED)
-        return getattr(torchvision.models, TORCHVISION[name])().eval()
+        model = getattr(torchvision.models, TORCHVISION[name])()
+        if name == 'vit-b-16':
+            # torchvision zero-initialises ViT's head: every logit would be its bias and the input gradient 0.
+            torch.nn.init.normal_(model.heads.head.weight, std=0.02)
+        return model.eval()
     raise SystemExit(f'unknown model {name!r}; known: {", ".join(INPUT_SHAPES)}')
 
 
