@@ -20,6 +20,11 @@ import os
 import sys
 import time
 
+# Debian's torch does its matrix products through the system BLAS; with libopenblas0-pthread that is
+# OpenBLAS, whose thread pool is sized when it loads: give it the run's thread count (argument 5 of `time`).
+if len(sys.argv) == 6 and sys.argv[1] == 'time':
+    os.environ['OPENBLAS_NUM_THREADS'] = sys.argv[5]
+
 import numpy as np
 import torch
 import torch.nn.functional as F

@@ -76,13 +76,20 @@ def build(name):
         return MobileNetV1().eval()
     if name in TORCHVISION:
         torch.manual_seed(SEED)
-        return getattr(torchvision.models, TORCHVISION[name])().eval()
+        model = getattr(torchvision.models, TORCHVISION[name])()
+        if name == 'vit-b-16':
+            # torchvision zero-initialises ViT's head: every logit would be its bias and the input gradient 0.
+            torch.nn.init.normal_(model.heads.head.weight, std=0.02)
+        return model.eval()
     raise SystemExit(f'unknown model {name!r}; known: {", ".join(INPUT_SHAPES)}')
 
 
 def export_onnx(model, example, path):
     """Exports like models.py: opset 17, dynamic batch, input `input`, output `logits`; written atomically."""
     tmp = path + '.tmp'
-    torch.onnx.export(model, example, tmp, opset_version=OPSET, input_names=['input'],
-                      output_names=['logits'], dynamic_axes={'input': {0: 'batch'}, 'logits': {0: 'batch'}})
+    # An input that requires grad keeps torch 1.13 off its fused attention kernel, which ONNX cannot express.
+    example = example.detach().clone().requires_grad_(True)
+    with torch.enable_grad():
+        torch.onnx.export(model, example, tmp, opset_version=OPSET, input_names=['input'],
+                          output_names=['logits'], dynamic_axes={'input': {0: 'batch'}, 'logits': {0: 'batch'}})
     os.replace(tmp, path)
