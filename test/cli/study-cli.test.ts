@@ -84,10 +84,12 @@ test('study run --json and study status on a tiny study; status of a folder with
   assert.equal(result.status.state, 'complete');
   const status = cli(['study', 'status', '--out', out]);
   assert.equal(status.code, 0, status.stderr);
-  // 2 models x 8 examples in shards of 4: 2 clean, 2 FGSM and 2 transfer units (one other model) per model.
+  // 2 models x 8 examples in shards of 4: 2 clean, 1 held-out accuracy (100 images), 2 FGSM and 2 transfer
+  // units (one other model) per model.
   const lines = status.stdout.split('\n');
-  assert.equal(lines[0], `${out}: complete; 12/12 units done, 0 running, 0 failed, 0 left; ${result.status.rows} rows; last update ${result.status.lastUpdate}`);
+  assert.equal(lines[0], `${out}: complete; 14/14 units done, 0 running, 0 failed, 0 left; ${result.status.rows} rows; last update ${result.status.lastUpdate}`);
   assert.match(status.stdout, /^clean\s+4\s+0\s+0\s+0\s+4\s+16$/m, 'a clean row per model and example');
+  assert.match(status.stdout, /^accuracy\s+2\s+0\s+0\s+0\s+2\s+2$/m, 'one held-out count row per model');
   assert.match(status.stdout, /^transfer\s+(\d+)\s+0\s+0\s+0\s+\1\s+\d+$/m, 'every transfer unit done: none running, failed or left');
   const none = cli(['study', 'status', '--out', join(dir, 'nothing-here')]);
   assert.equal(none.code, 2);
