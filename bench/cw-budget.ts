@@ -19,11 +19,11 @@ import { percent, torchOmpWaitPolicy, warnDisturbed, writeResults } from './resu
 import { DEFAULT_SECONDS, THREADS } from './timing.js';
 
 /**
- * The models, their batch and how many examples each path attacks. The zoo model runs two full batches, so
- * the queue has examples waiting when the first ones finish. ResNet-50 (gradient.py's seeded-init export,
- * the one with a PyTorch twin) has a reference batch of 4, and on 2 CPU cores one run of it at the paper's
- * budget takes about an hour (bench/README.md): it runs that one batch. `twin` is the model whose C&W loop is
- * timed beside PyTorch's: the zoo's ONNX graphs have none, so gradient.py's ResNet-20 of the same size stands in.
+ * The models, their batch and how many examples each path attacks by default. The zoo model runs two full
+ * batches, so the queue has examples waiting when the first ones finish. ResNet-50 (gradient.py's
+ * seeded-init export, the one with a PyTorch twin) has a reference batch of 4. `twin` is the model whose C&W
+ * loop is timed beside PyTorch's, for `loopIterations` iterations: the zoo's ONNX graphs have none, so
+ * gradient.py's ResNet-20 of the same size stands in.
  */
 const MODELS: { model: string; batch: number; examples: number; twin: AttackModel }[] = [
   { model: 'zoo:resnet-20', batch: 64, examples: 128, twin: { model: 'resnet20', label: 'resnet-20 (zoo-size)', torch: true } },
@@ -34,8 +34,12 @@ const MODELS: { model: string; batch: number; examples: number; twin: AttackMode
 const QUALITY = 1.01;
 const TARGET_SAVING = 3;
 
-/** Iterations of the timed C&W loop beside PyTorch: one constant, no early abort, so both do every step. */
-const LOOP_ITERATIONS = 100;
+/**
+ * Iterations of the timed C&W loop beside PyTorch: one constant, no early abort, so both do every step.
+ * Enough for a per-call time (every iteration is one batched gradient call of the same size), few enough
+ * that ResNet-50 on 2 busy cores gets its alternating rounds done in minutes.
+ */
+const LOOP_ITERATIONS = 20;
 
 interface Path {
   name: string;
@@ -56,15 +60,21 @@ function paths(): Path[] {
   ];
 }
 
-export interface CwBudgetResult {
-  model: string;
-  batch: number;
+interface BudgetPaths {
+  examples: number;
   paths: { name: string; params: ParamValues; queue: boolean; ms: number; otherCpu: number; comparison: BudgetComparison }[];
   /** Today's gradient calls and wall time per example over the new path's. */
   callsSaving: number;
   wallSaving: number;
   /** Median per-example L2 ratio within QUALITY, no success missed, and a saving of TARGET_SAVING on either axis. */
   targetMet: boolean;
+}
+
+export interface CwBudgetResult {
+  model: string;
+  batch: number;
+  /** Absent when run with 0 examples (the loop timing alone). */
+  budget?: BudgetPaths;
   /** Our C&W loop beside PyTorch's on `twin`, at the threads of the paths. */
   loop: AttackBenchResult;
   /** Our / PyTorch's milliseconds per gradient call of that loop: above 1 means ours is slower. */
@@ -74,10 +84,32 @@ export interface CwBudgetResult {
 const budgetText = (p: ParamValues) =>
   `${p.iterations} x ${p.binarySteps}${p.warmStart ? ', warmStart' : ''}${p.minGain ? `, minGain ${p.minGain}` : ''}`;
 
+/** Both paths on `count` examples of `model`, each in a process of its own, compared with today's. */
+function runPaths(model: string, batch: number, count: number): BudgetPaths {
+  const runs = paths().map((path) => {
+    const { params } = resolveAttack('paper-cw', path.overrides);
+    console.error(`cw-budget: ${model}, ${path.name} (${budgetText(params)}) on ${count} examples`);
+    const side = JSON.parse(oursProcess('cw-budget', [model, String(count), String(batch), JSON.stringify(params), path.queue ? '1' : '0', String(THREADS)])) as BudgetPathSide;
+    return { path, params, side };
+  });
+  const today = runs[0]!.side;
+  const compared = runs.map(({ path, params, side }) => ({
+    name: path.name, params, queue: path.queue, ms: side.ms, otherCpu: side.otherCpu,
+    comparison: compareToReference(today.examples, side.examples, `${model} ${path.name}`),
+  }));
+  const [before, after] = compared.map((c) => c.comparison) as [BudgetComparison, BudgetComparison];
+  const callsSaving = before.gradientCallsPerExample / after.gradientCallsPerExample;
+  const wallSaving = before.secondsPerExample / after.secondsPerExample;
+  return {
+    examples: count, paths: compared, callsSaving, wallSaving,
+    targetMet: after.ratio !== undefined && after.ratio.median <= QUALITY && after.missed === 0 && Math.max(callsSaving, wallSaving) >= TARGET_SAVING,
+  };
+}
+
 function printTables(results: CwBudgetResult[]): void {
   console.log(table(
     ['model', 'batch', 'path', 'budget', 'batching', 'examples', 'grad calls/ex', 's/ex', 'median L2 ratio', 'p90', 'max', 'missed', 'gained', 'others'],
-    results.flatMap((r) => r.paths.map((p) => {
+    results.flatMap((r) => (r.budget?.paths ?? []).map((p) => {
       const c = p.comparison;
       const q = c.ratio ? [c.ratio.median, c.ratio.p90, c.ratio.max].map((v) => v.toFixed(4)) : ['-', '-', '-'];
       return [r.model, r.batch, p.name, budgetText(p.params), p.queue ? 'continuous' : 'per batch', c.examples, Math.round(c.gradientCallsPerExample), c.secondsPerExample.toFixed(2), ...q, c.missed, c.gained, percent(p.otherCpu)];
@@ -87,49 +119,36 @@ function printTables(results: CwBudgetResult[]): void {
   console.log();
   console.log(table(
     ['model', 'calls today/new', 'wall today/new', `target (>= ${TARGET_SAVING}x, median <= ${QUALITY})`, 'loop on', 'ours ms/grad call', 'torch ms/grad call', 'ours/torch', 'others ours/torch'],
-    results.map((r) => [
-      r.model, r.callsSaving.toFixed(2), r.wallSaving.toFixed(2), r.targetMet ? 'met' : 'not met', r.loop.model,
-      (r.loop.ours.msPerRun / r.loop.ours.iterations).toFixed(1), (r.loop.torch!.msPerRun / r.loop.torch!.iterations).toFixed(1), r.msPerCallRatio.toFixed(2),
-      `${percent(r.loop.ours.otherCpu)}/${percent(r.loop.torch!.otherCpu)}`,
+    results.map(({ model, budget, loop, msPerCallRatio }) => [
+      model, budget?.callsSaving.toFixed(2) ?? '-', budget?.wallSaving.toFixed(2) ?? '-', budget ? (budget.targetMet ? 'met' : 'not met') : 'not run', loop.model,
+      (loop.ours.msPerRun / loop.ours.iterations).toFixed(1), (loop.torch!.msPerRun / loop.torch!.iterations).toFixed(1), msPerCallRatio.toFixed(2),
+      `${percent(loop.ours.otherCpu)}/${percent(loop.torch!.otherCpu)}`,
     ]),
     { leftColumns: 1 },
   ));
 }
 
-/** Runs the benchmark (`models` narrows it by model name), prints its tables and writes bench/results/cw-budget.json. */
+/**
+ * Runs the benchmark (`models` narrows it by model name; `examples` replaces each model's default count, 0
+ * for the loop timing alone), prints its tables and writes bench/results/cw-budget.json.
+ */
 export async function runCwBudget(opts: { seconds?: number; models?: string[]; examples?: number } = {}): Promise<CwBudgetResult[]> {
   const seconds = opts.seconds ?? DEFAULT_SECONDS;
   const loadBefore = loadavg();
   const selected = MODELS.filter((m) => !opts.models || opts.models.includes(m.model));
   if (selected.length === 0) throw new Error(`cw-budget: no model among ${opts.models?.join(', ')}; known: ${MODELS.map((m) => m.model).join(', ')}`);
   const results: CwBudgetResult[] = [];
-  for (const { model, batch, examples: defaultCount, twin } of selected) {
-    const count = opts.examples ?? defaultCount;
-    const runs = paths().map((path) => {
-      const { params } = resolveAttack('paper-cw', path.overrides);
-      console.error(`cw-budget: ${model}, ${path.name} (${budgetText(params)}) on ${count} examples`);
-      const side = JSON.parse(oursProcess('cw-budget', [model, String(count), String(batch), JSON.stringify(params), path.queue ? '1' : '0', String(THREADS)])) as BudgetPathSide;
-      return { path, params, side };
-    });
-    const today = runs[0]!.side;
-    const compared = runs.map(({ path, params, side }) => ({
-      name: path.name, params, queue: path.queue, ms: side.ms, otherCpu: side.otherCpu,
-      comparison: compareToReference(today.examples, side.examples, `${model} ${path.name}`),
-    }));
-    const [before, after] = compared.map((c) => c.comparison) as [BudgetComparison, BudgetComparison];
-    const callsSaving = before.gradientCallsPerExample / after.gradientCallsPerExample;
-    const wallSaving = before.secondsPerExample / after.secondsPerExample;
+  for (const { model, batch, examples, twin } of selected) {
+    const count = opts.examples ?? examples;
+    const budget = count > 0 ? runPaths(model, batch, count) : undefined;
     const { params: loopParams } = resolveAttack('paper-cw', { iterations: LOOP_ITERATIONS, binarySteps: 1, abortEarly: false });
     const loop = await measureAttack(twin, 'cw-l2', loopParams, seconds, THREADS);
-    results.push({
-      model, batch, paths: compared, callsSaving, wallSaving, loop,
-      targetMet: after.ratio !== undefined && after.ratio.median <= QUALITY && after.missed === 0 && Math.max(callsSaving, wallSaving) >= TARGET_SAVING,
-      msPerCallRatio: (loop.ours.msPerRun / loop.ours.iterations) / (loop.torch!.msPerRun / loop.torch!.iterations),
-    });
+    const msPerCall = (side: { msPerRun: number; iterations: number }) => side.msPerRun / side.iterations;
+    results.push({ model, batch, budget, loop, msPerCallRatio: msPerCall(loop.ours) / msPerCall(loop.torch!) });
   }
   printTables(results);
   warnDisturbed('cw-budget', results.flatMap((r) => [
-    ...r.paths.map((p) => ({ label: `${r.model} ${p.name}`, otherCpu: [p.otherCpu] })),
+    ...(r.budget?.paths ?? []).map((p) => ({ label: `${r.model} ${p.name}`, otherCpu: [p.otherCpu] })),
     { label: `${r.loop.model} C&W loop`, otherCpu: [r.loop.ours.otherCpu, r.loop.torch!.otherCpu] },
   ]));
   writeResults('cw-budget', {

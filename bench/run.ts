@@ -1,7 +1,7 @@
 /**
  * Runs the benchmarks: `node dist/bench/run.js [--only NAME[,NAME]] [--models MODEL[,MODEL]] [--seconds S] [--examples N]`
  * (--models narrows the gradient and cw-budget benchmarks to some of their models; --examples sets how many
- * examples cw-budget attacks per model).
+ * examples cw-budget attacks per model, 0 for its loop timing alone).
  * Not part of the tests: it needs PyTorch (Debian's python3-torch) and minutes of an otherwise idle machine.
  */
 import { parseArgs } from 'node:util';
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
   if (seconds !== undefined && !(seconds > 0)) throw new Error(`--seconds must be a positive number, got '${values.seconds}'`);
   const examples = values.examples === undefined ? undefined : Number(values.examples);
-  if (examples !== undefined && !(Number.isInteger(examples) && examples > 0)) throw new Error(`--examples must be a positive integer, got '${values.examples}'`);
+  if (examples !== undefined && !(Number.isInteger(examples) && examples >= 0)) throw new Error(`--examples must be a whole number, got '${values.examples}'`);
   const models = values.models?.split(',').map((s) => s.trim());
   for (const name of names) await BENCHMARKS[name]!({ seconds, models, examples });
 }
