@@ -12,7 +12,7 @@ import { table } from '../src/cli/output.js';
 import { miniPreset } from '../src/study/config/presets/mini.js';
 import { measureAttack, type AttackBenchResult, type AttackModel } from './attacks.js';
 import { exportGradientModel } from './gradient.js';
-import { compareToReference, type BudgetComparison } from './budget-compare.js';
+import { compareToReference, type BudgetComparison, type ExampleOutcome } from './budget-compare.js';
 import type { BudgetPathSide } from './ours/cw-budget.js';
 import { oursProcess } from './paired.js';
 import { percent, torchOmpWaitPolicy, warnDisturbed, writeResults } from './results-file.js';
@@ -62,7 +62,7 @@ function paths(): Path[] {
 
 interface BudgetPaths {
   examples: number;
-  paths: { name: string; params: ParamValues; queue: boolean; ms: number; otherCpu: number; comparison: BudgetComparison }[];
+  paths: { name: string; params: ParamValues; queue: boolean; ms: number; otherCpu: number; comparison: BudgetComparison; examples: ExampleOutcome[] }[];
   /** Today's gradient calls and wall time per example over the new path's. */
   callsSaving: number;
   wallSaving: number;
@@ -95,7 +95,7 @@ function runPaths(model: string, batch: number, count: number): BudgetPaths {
   const today = runs[0]!.side;
   const compared = runs.map(({ path, params, side }) => ({
     name: path.name, params, queue: path.queue, ms: side.ms, otherCpu: side.otherCpu,
-    comparison: compareToReference(today.examples, side.examples, `${model} ${path.name}`),
+    comparison: compareToReference(today.examples, side.examples, `${model} ${path.name}`), examples: side.examples,
   }));
   const [before, after] = compared.map((c) => c.comparison) as [BudgetComparison, BudgetComparison];
   const callsSaving = before.gradientCallsPerExample / after.gradientCallsPerExample;
@@ -107,16 +107,18 @@ function runPaths(model: string, batch: number, count: number): BudgetPaths {
 }
 
 function printTables(results: CwBudgetResult[]): void {
-  console.log(table(
-    ['model', 'batch', 'path', 'budget', 'batching', 'examples', 'grad calls/ex', 's/ex', 'median L2 ratio', 'p90', 'max', 'missed', 'gained', 'others'],
-    results.flatMap((r) => (r.budget?.paths ?? []).map((p) => {
-      const c = p.comparison;
-      const q = c.ratio ? [c.ratio.median, c.ratio.p90, c.ratio.max].map((v) => v.toFixed(4)) : ['-', '-', '-'];
-      return [r.model, r.batch, p.name, budgetText(p.params), p.queue ? 'continuous' : 'per batch', c.examples, Math.round(c.gradientCallsPerExample), c.secondsPerExample.toFixed(2), ...q, c.missed, c.gained, percent(p.otherCpu)];
-    })),
-    { leftColumns: 5 },
-  ));
-  console.log();
+  if (results.some((r) => r.budget)) {
+    console.log(table(
+      ['model', 'batch', 'path', 'budget', 'batching', 'examples', 'grad calls/ex', 's/ex', 'median L2 ratio', 'p90', 'max', 'missed', 'gained', 'others'],
+      results.flatMap((r) => (r.budget?.paths ?? []).map((p) => {
+        const c = p.comparison;
+        const q = c.ratio ? [c.ratio.median, c.ratio.p90, c.ratio.max].map((v) => v.toFixed(4)) : ['-', '-', '-'];
+        return [r.model, r.batch, p.name, budgetText(p.params), p.queue ? 'continuous' : 'per batch', c.examples, Math.round(c.gradientCallsPerExample), c.secondsPerExample.toFixed(2), ...q, c.missed, c.gained, percent(p.otherCpu)];
+      })),
+      { leftColumns: 5 },
+    ));
+    console.log();
+  }
   console.log(table(
     ['model', 'calls today/new', 'wall today/new', `target (>= ${TARGET_SAVING}x, median <= ${QUALITY})`, 'loop on', 'ours ms/grad call', 'torch ms/grad call', 'ours/torch', 'others ours/torch'],
     results.map(({ model, budget, loop, msPerCallRatio }) => [
