@@ -23,8 +23,16 @@ const ATTACKS: { attack: string; overrides: ParamValues }[] = [
   { attack: 'cw-l2', overrides: { iterations: 100, binarySteps: 1, abortEarly: false } },
 ];
 
-/** Models in the order they are run; `torch` marks those with a PyTorch side (exported by gradient.py). */
-const MODELS: { model: string; label: string; batch?: number; torch: boolean }[] = [
+/** A model to attack; `torch` marks those with a PyTorch side (exported by gradient.py, which sets their batch). */
+export interface AttackModel {
+  model: string;
+  label: string;
+  batch?: number;
+  torch: boolean;
+}
+
+/** Models in the order they are run. */
+const MODELS: AttackModel[] = [
   { model: 'resnet20', label: 'resnet-20 (zoo-size)', torch: true },
   { model: 'zoo:vgg-11-mini', label: 'zoo:vgg-11-mini', batch: 64, torch: false },
   { model: 'resnet50', label: 'resnet50', torch: true },
@@ -57,6 +65,32 @@ function timeTorch(model: string, attack: string, params: ParamValues, seconds: 
 
 const brief = ({ exampleIterationsPerS, otherCpu }: AttackSide) => ({ exampleIterationsPerS, otherCpu });
 
+/**
+ * One row of the benchmark: `attack` with `params` (resolved: every parameter) on `target` at `threads`,
+ * ours beside PyTorch in alternation where the model has a PyTorch side, else ours once.
+ */
+export async function measureAttack(target: AttackModel, attack: string, params: ParamValues, seconds: number, threads: number): Promise<AttackBenchResult> {
+  const { model, label, torch } = target;
+  const batch = torch ? exportGradientModel(model).batch : target.batch!;
+  const measureOurs = () =>
+    JSON.parse(oursProcess('attacks', [model, String(batch), attack, JSON.stringify(params), String(seconds), String(threads)])) as AttackSide;
+  let result: AttackBenchResult;
+  if (torch) {
+    const paired = await alternate(measureOurs, () => timeTorch(model, attack, params, seconds, threads));
+    result = {
+      model: label, attack, batch, threads, params, ours: paired.ours, torch: paired.torch,
+      ratio: paired.ours.exampleIterationsPerS / paired.torch.exampleIterationsPerS,
+      attempts: { ours: paired.attempts.ours.map(brief), torch: paired.attempts.torch.map(brief) },
+    };
+  } else {
+    // No PyTorch side, so no ratio to protect: one measurement.
+    const ours = measureOurs();
+    result = { model: label, attack, batch, threads, params, ours, attempts: { ours: [brief(ours)], torch: [] } };
+  }
+  console.error(`attacks: ${label} ${attack}, ${threads} thread(s) done`);
+  return result;
+}
+
 function printTable(results: AttackBenchResult[]): void {
   const header = ['model', 'attack', 'batch', 'threads', 'iter', 'ours ex-it/s', 'torch ex-it/s', 'ratio', 'ours s/run', 'torch s/run', 'others ours/torch'];
   const rows = results.map((r) => [
@@ -73,32 +107,14 @@ export async function runAttacks(opts: { seconds?: number } = {}): Promise<Attac
   const seconds = opts.seconds ?? DEFAULT_SECONDS;
   const loadBefore = loadavg();
   const results: AttackBenchResult[] = [];
-  let torchVersion = '';
-  for (const { model, label, batch: zooBatch, torch } of MODELS) {
-    const meta = torch ? exportGradientModel(model) : undefined;
-    if (meta) torchVersion = meta.torch;
-    const batch = meta?.batch ?? zooBatch!;
+  for (const target of MODELS) {
     for (const { attack, overrides } of ATTACKS) {
       const { params } = resolveAttack(attack, overrides);
-      for (const threads of THREAD_COUNTS) {
-        const measureOurs = () =>
-          JSON.parse(oursProcess('attacks', [model, String(batch), attack, JSON.stringify(params), String(seconds), String(threads)])) as AttackSide;
-        if (torch) {
-          const paired = await alternate(measureOurs, () => timeTorch(model, attack, params, seconds, threads));
-          results.push({
-            model: label, attack, batch, threads, params, ours: paired.ours, torch: paired.torch,
-            ratio: paired.ours.exampleIterationsPerS / paired.torch.exampleIterationsPerS,
-            attempts: { ours: paired.attempts.ours.map(brief), torch: paired.attempts.torch.map(brief) },
-          });
-        } else {
-          // No PyTorch side, so no ratio to protect: one measurement.
-          const ours = measureOurs();
-          results.push({ model: label, attack, batch, threads, params, ours, attempts: { ours: [brief(ours)], torch: [] } });
-        }
-        console.error(`attacks: ${label} ${attack}, ${threads} thread(s) done`);
-      }
+      for (const threads of THREAD_COUNTS) results.push(await measureAttack(target, attack, params, seconds, threads));
     }
   }
+  const exported = MODELS.find((m) => m.torch);
+  const torchVersion = exported ? exportGradientModel(exported.model).torch : '';
   printTable(results);
   warnDisturbed('attacks', results.map((r) => ({ label: `${r.model} ${r.attack} (${r.threads} thread(s))`, otherCpu: [r.ours.otherCpu, r.torch?.otherCpu ?? 0] })));
   writeResults('attacks', {

@@ -9,21 +9,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
-import { quantileSorted } from 'simple-statistics';
 import { table } from '../src/cli/output.js';
-
-interface ExampleRow {
-  id: string;
-  success: boolean;
-  distortion: number;
-  gradientCalls: number;
-  ms: number;
-}
+import { compareToReference, type ExampleOutcome } from './budget-compare.js';
 
 const NORM_COLUMNS: Record<string, string> = { l0: 'l0', l1: 'l1', l2: 'l2', linf: 'linf' };
 
 /** examples.csv of `attack --save` (ids never contain commas: they are dataset ids). */
-function readExamples(dir: string, norm: string): Map<string, ExampleRow> {
+function readExamples(dir: string, norm: string): ExampleOutcome[] {
   const [header, ...lines] = readFileSync(join(dir, 'examples.csv'), 'utf8').trim().split('\n');
   const cols = header!.split(',');
   const at = (name: string) => {
@@ -32,10 +24,10 @@ function readExamples(dir: string, norm: string): Map<string, ExampleRow> {
     return i;
   };
   const [id, status, d, calls, ms] = [at('id'), at('status'), at(NORM_COLUMNS[norm]!), at('gradient_calls'), at('time_ms')];
-  return new Map(lines.map((line) => {
+  return lines.map((line) => {
     const f = line.split(',');
-    return [f[id]!, { id: f[id]!, success: f[status] === 'success', distortion: Number(f[d]), gradientCalls: Number(f[calls]), ms: Number(f[ms]) }];
-  }));
+    return { id: f[id]!, success: f[status] === 'success', distortion: Number(f[d]), gradientCalls: Number(f[calls]), ms: Number(f[ms]) };
+  });
 }
 
 function main(): void {
@@ -44,26 +36,15 @@ function main(): void {
     throw new Error('usage: budget-quality.js NORM(l0|l1|l2|linf) REFERENCE_DIR CANDIDATE_DIR...');
   }
   const reference = readExamples(referenceDir, norm);
-  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-  const describe = (dir: string, rows: Map<string, ExampleRow>) => {
-    const missing = [...reference.keys()].filter((id) => !rows.has(id));
-    if (missing.length > 0) throw new Error(`${dir} lacks examples ${missing.slice(0, 3).join(', ')}: not the reference's examples`);
-    const pairs = [...reference.values()].map((ref) => ({ ref, own: rows.get(ref.id)! }));
-    const ratios = pairs.filter((p) => p.ref.success && p.own.success).map((p) => p.own.distortion / p.ref.distortion).sort((a, b) => a - b);
-    const own = pairs.map((p) => p.own);
-    const calls = mean(own.map((r) => r.gradientCalls));
-    return [
-      dir, own.length, Math.round(calls), (mean(own.map((r) => r.ms)) / 1000).toFixed(2),
-      (calls / mean([...reference.values()].map((r) => r.gradientCalls))).toFixed(3),
-      ...(ratios.length > 0 ? [quantileSorted(ratios, 0.5), quantileSorted(ratios, 0.9), ratios.at(-1)!].map((r) => r.toFixed(4)) : ['-', '-', '-']),
-      pairs.filter((p) => p.ref.success && !p.own.success).length,
-      pairs.filter((p) => !p.ref.success && p.own.success).length,
-    ];
+  const describe = (dir: string) => {
+    const c = compareToReference(reference, dir === referenceDir ? reference : readExamples(dir, norm), dir);
+    const q = c.ratio ? [c.ratio.median, c.ratio.p90, c.ratio.max].map((r) => r.toFixed(4)) : ['-', '-', '-'];
+    return [dir, c.examples, Math.round(c.gradientCallsPerExample), c.secondsPerExample.toFixed(2), c.callsVsReference.toFixed(3), ...q, c.missed, c.gained];
   };
   console.log(`reference ${referenceDir}; ratio = ${norm} of the candidate / of the reference, over the examples both made adversarial; load average now ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(table(
     ['setting', 'examples', 'grad calls/ex', 's/ex', 'calls vs ref', 'median ratio', 'p90 ratio', 'max ratio', 'missed', 'gained'],
-    [referenceDir, ...candidates].map((dir) => describe(dir, dir === referenceDir ? reference : readExamples(dir, norm))),
+    [referenceDir, ...candidates].map(describe),
     { leftColumns: 1 },
   ));
 }

@@ -1,0 +1,50 @@
+/**
+ * One attack setting's per-example outcome against a reference setting's on the same examples: what
+ * bench/budget-quality.ts prints for saved runs and bench/cw-budget.ts for the runs it makes.
+ */
+import { quantileSorted } from 'simple-statistics';
+
+export interface ExampleOutcome {
+  id: string;
+  success: boolean;
+  /** The compared norm's distortion; meaningful only for a success. */
+  distortion: number;
+  gradientCalls: number;
+  /** Wall time per example (a batch's wall time divided by its size). */
+  ms: number;
+}
+
+export interface BudgetComparison {
+  examples: number;
+  gradientCallsPerExample: number;
+  secondsPerExample: number;
+  /** Mean gradient calls relative to the reference's. */
+  callsVsReference: number;
+  /** Quantiles of candidate / reference distortion over the examples both made adversarial; undefined when none did. */
+  ratio: { median: number; p90: number; max: number } | undefined;
+  /** Successes of the reference the candidate missed, and the reverse. */
+  missed: number;
+  gained: number;
+}
+
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+
+/** Compares `candidate` (named `what` in errors) with `reference`; it must hold every reference example. */
+export function compareToReference(reference: readonly ExampleOutcome[], candidate: readonly ExampleOutcome[], what: string): BudgetComparison {
+  const own = new Map(candidate.map((r) => [r.id, r]));
+  const missing = reference.filter((r) => !own.has(r.id)).map((r) => r.id);
+  if (missing.length > 0) throw new Error(`${what} lacks examples ${missing.slice(0, 3).join(', ')}: not the reference's examples`);
+  const pairs = reference.map((ref) => ({ ref, own: own.get(ref.id)! }));
+  const ratios = pairs.filter((p) => p.ref.success && p.own.success).map((p) => p.own.distortion / p.ref.distortion).sort((a, b) => a - b);
+  const rows = pairs.map((p) => p.own);
+  const calls = mean(rows.map((r) => r.gradientCalls));
+  return {
+    examples: rows.length,
+    gradientCallsPerExample: calls,
+    secondsPerExample: mean(rows.map((r) => r.ms)) / 1000,
+    callsVsReference: calls / mean(reference.map((r) => r.gradientCalls)),
+    ratio: ratios.length > 0 ? { median: quantileSorted(ratios, 0.5), p90: quantileSorted(ratios, 0.9), max: ratios.at(-1)! } : undefined,
+    missed: pairs.filter((p) => p.ref.success && !p.own.success).length,
+    gained: pairs.filter((p) => !p.ref.success && p.own.success).length,
+  };
+}
