@@ -1,6 +1,6 @@
 /**
- * Runs the benchmarks: `node dist/bench/run.js [--only NAME[,NAME]] [--models MODEL[,MODEL]] [--seconds S]`
- * (--models narrows the gradient benchmark to some of its models).
+ * Runs the benchmarks: `node dist/bench/run.js [--only NAME[,NAME]] [--models MODEL[,MODEL]] [--threads N] [--seconds S]`
+ * (--models narrows the gradient benchmark to some of its models, --threads to one of its thread counts).
  * Not part of the tests: it needs PyTorch (Debian's python3-torch) and minutes of an otherwise idle machine.
  */
 import { parseArgs } from 'node:util';
@@ -9,7 +9,7 @@ import { runGradient } from './gradient.js';
 import { runAttacks } from './attacks.js';
 import { runQueue } from './queue.js';
 
-const BENCHMARKS: Record<string, (opts: { seconds?: number; models?: string[] }) => Promise<unknown>> = {
+const BENCHMARKS: Record<string, (opts: { seconds?: number; models?: string[]; threads?: number }) => Promise<unknown>> = {
   forward: runForward,
   gradient: runGradient,
   attacks: runAttacks,
@@ -17,14 +17,15 @@ const BENCHMARKS: Record<string, (opts: { seconds?: number; models?: string[] })
 };
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, models: { type: 'string' }, seconds: { type: 'string' } } });
+  const { values } = parseArgs({ options: { only: { type: 'string' }, models: { type: 'string' }, seconds: { type: 'string' }, threads: { type: 'string' } } });
   const names = values.only ? values.only.split(',').map((s) => s.trim()) : Object.keys(BENCHMARKS);
   const unknown = names.filter((n) => !(n in BENCHMARKS));
   if (unknown.length > 0) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
   const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
   if (seconds !== undefined && !(seconds > 0)) throw new Error(`--seconds must be a positive number, got '${values.seconds}'`);
   const models = values.models?.split(',').map((s) => s.trim());
-  for (const name of names) await BENCHMARKS[name]!({ seconds, models });
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  for (const name of names) await BENCHMARKS[name]!({ seconds, models, threads });
 }
 
 main().catch((err: unknown) => {
