@@ -76,8 +76,11 @@ function printTable(results: GradientResult[]): void {
 }
 
 /** Runs the gradient benchmark, prints a table and writes bench/results/gradient.json. */
-export async function runGradient(opts: { seconds?: number; models?: string[] } = {}): Promise<GradientResult[]> {
+export async function runGradient(opts: { seconds?: number; models?: string[]; threads?: number } = {}): Promise<GradientResult[]> {
   const seconds = opts.seconds ?? DEFAULT_SECONDS;
+  if (opts.threads !== undefined && !(THREAD_COUNTS as readonly number[]).includes(opts.threads)) {
+    throw new Error(`--threads: the gradient benchmark measures ${THREAD_COUNTS.join(' or ')} threads, got ${opts.threads}`);
+  }
   const unknown = (opts.models ?? []).filter((m) => !(GRADIENT_MODELS as readonly string[]).includes(m));
   if (unknown.length > 0) throw new Error(`unknown gradient model(s) ${unknown.join(', ')}; known: ${GRADIENT_MODELS.join(', ')}`);
   const loadBefore = loadavg();
@@ -86,7 +89,7 @@ export async function runGradient(opts: { seconds?: number; models?: string[] } 
   for (const name of GRADIENT_MODELS.filter((m) => !opts.models || opts.models.includes(m))) {
     const meta = exportGradientModel(name);
     torchVersion = meta.torch;
-    for (const threads of THREAD_COUNTS) {
+    for (const threads of THREAD_COUNTS.filter((t) => opts.threads === undefined || t === opts.threads)) {
       const paired = await alternate(
         () => JSON.parse(oursProcess('gradient', [name, String(seconds), String(threads)])) as GradientSide,
         () => timeTorch(meta, seconds, threads),

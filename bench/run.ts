@@ -1,7 +1,8 @@
 /**
- * Runs the benchmarks: `node dist/bench/run.js [--only NAME[,NAME]] [--models MODEL[,MODEL]] [--seconds S] [--examples N]`
- * (--models narrows the gradient and cw-budget benchmarks to some of their models; --examples sets how many
- * examples cw-budget attacks per model, 0 for its loop timing alone).
+ * Runs the benchmarks: `node dist/bench/run.js [--only NAME[,NAME]] [--models MODEL[,MODEL]] [--threads N] [--seconds S] [--examples N]`
+ * (--models narrows the gradient and cw-budget benchmarks to some of their models; --threads the gradient
+ * benchmark to one of its thread counts; --examples sets how many examples cw-budget attacks per model, 0
+ * for its loop timing alone).
  * Not part of the tests: it needs PyTorch (Debian's python3-torch) and minutes of an otherwise idle machine.
  */
 import { parseArgs } from 'node:util';
@@ -11,7 +12,7 @@ import { runAttacks } from './attacks.js';
 import { runQueue } from './queue.js';
 import { runCwBudget } from './cw-budget.js';
 
-const BENCHMARKS: Record<string, (opts: { seconds?: number; models?: string[]; examples?: number }) => Promise<unknown>> = {
+const BENCHMARKS: Record<string, (opts: { seconds?: number; models?: string[]; threads?: number; examples?: number }) => Promise<unknown>> = {
   forward: runForward,
   gradient: runGradient,
   attacks: runAttacks,
@@ -20,7 +21,7 @@ const BENCHMARKS: Record<string, (opts: { seconds?: number; models?: string[]; e
 };
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, models: { type: 'string' }, seconds: { type: 'string' }, examples: { type: 'string' } } });
+  const { values } = parseArgs({ options: { only: { type: 'string' }, models: { type: 'string' }, seconds: { type: 'string' }, threads: { type: 'string' }, examples: { type: 'string' } } });
   const names = values.only ? values.only.split(',').map((s) => s.trim()) : Object.keys(BENCHMARKS);
   const unknown = names.filter((n) => !(n in BENCHMARKS));
   if (unknown.length > 0) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
@@ -29,7 +30,8 @@ async function main(): Promise<void> {
   const examples = values.examples === undefined ? undefined : Number(values.examples);
   if (examples !== undefined && !(Number.isInteger(examples) && examples >= 0)) throw new Error(`--examples must be a whole number, got '${values.examples}'`);
   const models = values.models?.split(',').map((s) => s.trim());
-  for (const name of names) await BENCHMARKS[name]!({ seconds, models, examples });
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  for (const name of names) await BENCHMARKS[name]!({ seconds, models, threads, examples });
 }
 
 main().catch((err: unknown) => {
