@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Option, type Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import { UserError } from '../core/errors.js';
@@ -31,7 +32,9 @@ export function registerStudy(program: Command): void {
     .option('--config <file>', 'study config (YAML or JSON)')
     .option('--out <dir>', `output folder of the store and report (default: the config's out, else ./${DEFAULT_OUT})`)
     .option('--store <folder|url>', `${STORE_HELP} (default: --out)`)
-    .option('--jobs <n>', 'worker processes (results do not depend on it)', sizeOption, 1)
+    // One single-threaded process per core: on the zoo's small models this ran the study twice as fast as one
+    // process with two ONNX Runtime threads (measured on 2 cores), and results do not depend on it.
+    .option('--jobs <n>', 'worker processes, the cores shared out among them as ONNX Runtime threads (default: one per core; results do not depend on it)', sizeOption, availableParallelism())
     .option('--json', 'machine-readable output')
     .action(async (o: { preset?: string; config?: string; out?: string; store?: string; jobs: number; json?: boolean }) => {
       const config = chooseConfig(o);
