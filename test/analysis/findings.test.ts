@@ -89,6 +89,16 @@ describe('finding 3: depth within families', () => {
     assert.equal(f.evidence[0]!.value, null);
     assert.equal(f.verdict, 'inconclusive');
   });
+
+  it('is inconclusive when the slope rests on one pair: two models of one family, however clear their difference', () => {
+    // Half of the within-family resamples repeat one model and define no slope; the rest all give the
+    // pair's slope, a zero-width interval that would otherwise read as certainty.
+    const pair: DepthPoint[] = [{ model: 'a8', family: 'a', depth: 8, distortion: 0.01 }, { model: 'a14', family: 'a', depth: 14, distortion: 0.03 }];
+    const f = depthFinding([{ scope: 'x', points: pair }], 1);
+    assert.ok(Math.abs(f.evidence[0]!.value! - 0.02 / 6) < 1e-12);
+    assert.equal(f.evidence[0]!.interval, null);
+    assert.equal(f.verdict, 'inconclusive');
+  });
 });
 
 describe('finding 4: transfer', () => {

@@ -40,7 +40,15 @@ export function intervalVerdict(interval: readonly [number, number] | null, thre
   return 'inconclusive';
 }
 
+/**
+ * Share of resamples that must define the statistic for its interval to be used: an interval drawn from the
+ * few resamples where it is defined (two models of one family: half of them repeat one model) is narrower
+ * than the data allow, and would make a verdict of a single pair.
+ */
+export const MIN_DEFINED_SHARE = 0.9;
+
 export const COMBINE_RULE =
+  `A bootstrap interval is given only when at least ${MIN_DEFINED_SHARE * 100}% of the resamples define the statistic (else the row is inconclusive: with two models of one family, half the resamples repeat one model). ` +
   'The finding as a whole is supported when at least half of its evidence rows are and none contradicts it, not supported when at least half contradict it and none supports it, and inconclusive otherwise.';
 
 /** The finding's verdict from its evidence rows (see COMBINE_RULE). */
@@ -54,9 +62,11 @@ export function combineVerdicts(verdicts: readonly Verdict[]): Verdict {
   return 'inconclusive';
 }
 
+
 /**
  * A percentile bootstrap of `statistic` over resamples drawn by `draw`; resamples where the statistic is
- * undefined (null: too few groups left) are skipped. null when no resample gives a value.
+ * undefined (null: too few groups left) are skipped. null (no interval: inconclusive) when fewer than
+ * MIN_DEFINED_SHARE of the resamples give a value.
  */
 export function bootstrapInterval<T>(
   data: readonly T[],
@@ -71,5 +81,5 @@ export function bootstrapInterval<T>(
     const v = statistic(draw(data, int));
     if (v !== null && Number.isFinite(v)) values.push(v);
   }
-  return values.length === 0 ? null : percentileInterval(values, LEVEL);
+  return values.length === 0 || values.length < MIN_DEFINED_SHARE * RESAMPLES ? null : percentileInterval(values, LEVEL);
 }
