@@ -12,6 +12,8 @@ export const constantSearchParams = {
   abortEarly: flag(true, 'end a binary-search step when the loss has not fallen by 0.01% over a tenth of the iterations'),
   warmStart: flag(false, 'start every binary-search step after the first success from the best adversarial iterate instead of the clean image'),
   minGain: num(z.number().nonnegative(), 0, 'end the binary search when a step inside the bracket improves the best distance by less than this fraction (0: never)'),
+  linearStart: num(z.number().nonnegative(), 0, "start each example's search at this multiple of the constant where a first-order model of its margin m at the clean image is just crossed, 2 m / ||grad m||^2 (0: start at c, as does a vanishing gradient)"),
+  growth: num(z.number().gt(1), 10, 'factor c grows by after a failure until a success brackets the threshold'),
 };
 
 export interface ConstantSearchSettings {
@@ -19,7 +21,10 @@ export interface ConstantSearchSettings {
   binarySteps: number;
   iterations: number;
   abortEarly: boolean;
+  warmStart: boolean;
   minGain: number;
+  linearStart: number;
+  growth: number;
 }
 
 /**
@@ -37,12 +42,18 @@ export class ConstantSearch {
   iteration = 0;
   private previousLoss = Infinity;
   private stepSucceeded = false;
+  /**
+   * Whether this step started warm, from the best adversarial iterate: an adversarial iterate then says
+   * nothing about c (the start was one), so the step succeeds only if a later iterate improved the best
+   * distance or the last one is adversarial; below the threshold the distance term pulls it back across.
+   */
+  private warm = false;
   private bestDistance = Infinity;
   private bestBeforeStep = Infinity;
   found: Candidate = { image: undefined };
 
   constructor(private readonly settings: ConstantSearchSettings) {
-    this.search = new BracketSearch(settings.c, 10);
+    this.search = new BracketSearch(settings.c, settings.growth);
     this.checkEvery = Math.max(1, Math.floor(settings.iterations / 10));
   }
 
@@ -50,8 +61,27 @@ export class ConstantSearch {
     return this.search.value;
   }
 
+  /** The smallest distance of an adversarial iterate so far (Infinity before the first). */
+  get best(): number {
+    return this.bestDistance;
+  }
+
   get done(): boolean {
     return this.binaryStep === this.settings.binarySteps;
+  }
+
+  /**
+   * With linearStart, given the margin loss and its gradient at the first iterate (the clean image), moves
+   * the first constant to where the linearised problem min ||d||^2 + c (m + g.d) first reaches the
+   * boundary: its minimiser -c g / 2 crosses it for c >= 2 m / ||g||^2, and the constants the default
+   * start (0.01, x10) tries below that are steps that cannot succeed on a nearly linear model.
+   */
+  firstGradient(margin: number, grad: Float32Array): void {
+    if (this.settings.linearStart === 0 || this.binaryStep > 0 || this.iteration > 0) return;
+    let sq = 0;
+    for (let i = 0; i < grad.length; i++) sq += grad[i]! * grad[i]!;
+    const c = (this.settings.linearStart * 2 * margin) / sq;
+    if (margin > 0 && Number.isFinite(c)) this.search.value = c;
   }
 
   /**
@@ -60,7 +90,8 @@ export class ConstantSearch {
    */
   evaluated(image: Float32Array, loss: number, distance: number, adversarial: boolean): boolean {
     if (adversarial) {
-      this.stepSucceeded = true;
+      // A warm step's first iterate is its start (up to the tanh round trip): no evidence about c.
+      if (!this.warm || (this.iteration > 0 && distance < this.bestDistance)) this.stepSucceeded = true;
       if (distance < this.bestDistance) {
         this.bestDistance = distance;
         this.found = { image: image.slice(), c: this.c };
@@ -72,13 +103,15 @@ export class ConstantSearch {
     this.iteration++;
     if (!stalled && this.iteration < this.settings.iterations) return false;
     // Inside the bracket, a successful step that barely improved the distance says further bisection will not either.
-    const converged = this.stepSucceeded && this.search.lower > 0 && this.bestDistance > (1 - this.settings.minGain) * this.bestBeforeStep;
-    this.search.update(this.stepSucceeded);
+    const succeeded = this.stepSucceeded || (this.warm && adversarial);
+    const converged = succeeded && this.search.lower > 0 && this.bestDistance > (1 - this.settings.minGain) * this.bestBeforeStep;
+    this.search.update(succeeded);
     this.binaryStep = converged ? this.settings.binarySteps : this.binaryStep + 1;
     this.bestBeforeStep = this.bestDistance;
     this.iteration = 0;
     this.previousLoss = Infinity;
     this.stepSucceeded = false;
+    this.warm = this.settings.warmStart && this.found.image !== undefined;
     return true;
   }
 }

@@ -4,11 +4,13 @@ import { row } from './batch.js';
 import { constantSearchParams, ConstantSearch } from './constant-search.js';
 import { isAdversarial } from './criterion.js';
 import { defineAttack } from './define.js';
-import { num } from './params.js';
+import { choice, num } from './params.js';
 
 export const cwL2Params = z.object({
   ...constantSearchParams,
   lr: num(z.number().positive(), 0.01, "Adam's learning rate in tanh space (Carlini & Wagner's 0.01)"),
+  lrDecay: choice(['none', 'cosine'], 'none', "the learning rate over each binary-search step's iterations: constant (the original) or cosine-annealed to 0"),
+  lrPerDistance: num(z.number().nonnegative(), 0, 'once an example has an adversarial iterate, cap its learning rate so that a step (about lr / 2 per pixel) moves at most this fraction of its best L2 distance (0: no cap)'),
 });
 
 const BETA1 = 0.9;
@@ -54,6 +56,7 @@ export const cwL2 = defineAttack('cw-l2', 'Carlini & Wagner L2: Adam in tanh spa
       if (!g) return;
       batch.tallies[e]!.iterations++;
       const search = searches[e]!;
+      search.firstGradient(g.loss, g.grad);
       const x = batch.original(e);
       const image = row(adv, e, size);
       const c = search.c;
@@ -64,7 +67,8 @@ export const cwL2 = defineAttack('cw-l2', 'Carlini & Wagner L2: Adam in tanh spa
       }
       // Adam on w, with the gradient of the objective chained through x' = (tanh(w) + 1) / 2.
       const t = search.iteration;
-      const rate = (p.lr * Math.sqrt(1 - BETA2 ** t)) / (1 - BETA1 ** t);
+      const lr = stepRate(p, Math.sqrt(search.best), size, t);
+      const rate = (lr * Math.sqrt(1 - BETA2 ** t)) / (1 - BETA1 ** t);
       const we = row(w, e, size);
       const me = row(m, e, size);
       const ve = row(v, e, size);
@@ -82,6 +86,18 @@ export const cwL2 = defineAttack('cw-l2', 'Carlini & Wagner L2: Adam in tanh spa
   });
   return searches.map((s) => s.found);
 });
+
+/**
+ * Adam's learning rate at step t (from 1) of a binary-search step. A fixed rate in tanh space moves every
+ * pixel by up to lr / 2 per step, an L2 step of about lr sqrt(n) / 2: far more than the whole perturbation
+ * of an example near the boundary, which then only settles by Adam's oscillations damping; the cap ties
+ * the step to the best distance found, and the cosine decay lets the last steps be fine.
+ */
+function stepRate(p: { lr: number; lrDecay: 'none' | 'cosine'; lrPerDistance: number; iterations: number }, bestL2: number, size: number, t: number): number {
+  const cap = p.lrPerDistance > 0 && Number.isFinite(bestL2) ? (2 * p.lrPerDistance * bestL2) / Math.sqrt(size) : Infinity;
+  const lr = Math.min(p.lr, cap);
+  return p.lrDecay === 'cosine' ? lr * 0.5 * (1 + Math.cos((Math.PI * (t - 1)) / p.iterations)) : lr;
+}
 
 /** (tanh(w) + 1) / 2, written as sigmoid(2w): Math.exp is cheaper than Math.tanh in V8. */
 const sigmoid2 = (w: number) => 1 / (1 + Math.exp(-2 * w));

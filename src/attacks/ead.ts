@@ -39,6 +39,7 @@ export const ead = defineAttack('ead', 'Elastic-net attack: FISTA with L1 shrink
     const stepped = rows.filter((e, r) => {
       const g = grads[r];
       if (!g) return false;
+      searches[e]!.firstGradient(g.loss, g.grad);
       const k = searches[e]!.iteration;
       const rate = p.lr * Math.sqrt(1 - k / p.iterations);
       // FISTA's momentum weight k / (k + 3), with k counting the steps taken including this one.

@@ -10,18 +10,23 @@ import { ZOO_PREFIX, type StudyConfigInput } from '../config-schema.js';
 export const MINI_BUDGETS = {
   fgsmSearch: { attempts: 9 },
   ifgsmSearch: { iterations: 10, attempts: 6 },
-  // Measured against the paper's 1000 x 9 on zoo:resnet-20 (16 examples, issue 17): per-example L2
-  // median +0.5%, p90 +1.8%, max +6.9%, no success missed, at 1/6 of the gradient calls.
-  cw: { iterations: 300, binarySteps: 6, warmStart: true, minGain: 0.001 },
-  // Measured against the paper's 1000 x 9 on zoo:resnet-20 (16 examples, issue 17): per-example L1
-  // median -1.3%, p90 +1.8%, max +11.8%, no success missed, at 0.61 of the gradient calls. 100 x 4 gave
-  // median +7.0%, p90 +103%; 300 x 6 with warm start and minGain 0.001 median +2.4%, p90 +22%.
-  ead: { iterations: 500, binarySteps: 9 },
+  // Measured against the paper's 1000 x 9 (32 examples each, issue 17), per-example L2: zoo:resnet-20
+  // median +0.9%, p90 +2.7%, no success missed, at 347 gradient calls per example (the paper's 4455);
+  // zoo:alexnet-mini median +0.7%, p90 +1.7%, at 266 (4899). The paper's lr 0.002 for 300 x 6 took 666
+  // and 628. Adam at lr 0.01, cosine-annealed and capped near the best distance, starting from the
+  // linearised crossing constant and bisecting with growth 2, converges in a fifth of the steps.
+  cw: { iterations: 150, binarySteps: 5, lr: 0.01, lrDecay: 'cosine', lrPerDistance: 0.3, linearStart: 1, growth: 2, warmStart: true, minGain: 0.001 },
+  // Measured against the paper's 1000 x 9 on zoo:resnet-20 (32 examples, issue 17), per-example L1:
+  // median +1.1%, p90 +23%, no success missed, at 483 gradient (and as many forward) calls per example
+  // (the paper's 1909). EAD's L1 varies between budgets example by example: the earlier mini budget,
+  // 500 x 9 from c = 0.01, met median -0.5% but p90 +15% at 1089 calls, so no budget measured under
+  // 0.6 of the paper's meets the p90 rule; the median, which the study reports, holds.
+  ead: { iterations: 300, binarySteps: 6, linearStart: 10, growth: 10 },
 } as const;
 
 /**
  * The study in miniature: every built-in zoo model on the synthetic dataset. Each model's accuracy is
- * measured on the whole test split (10,000 images); each model is attacked on the first 100 of 1,000
+ * measured on the first 5,000 test images; each model is attacked on the first 100 of 1,000
  * drawn test images that it classifies correctly, by the study's minimal-distortion attacks (FGSM and
  * I-FGSM budget searches, C&W-L2, EAD) at the budgets above, and by FGSM at eps 0.1 for the transfer
  * matrix. The sizes are ordinary config fields: `robustscope study config --preset mini` prints them.
@@ -31,7 +36,8 @@ export function miniPreset(): StudyConfigInput {
     seed: 0,
     models: ZOO_ARCHITECTURES.map((a) => ZOO_PREFIX + a.name),
     // 1,000 drawn: the least accurate zoo model (linear, about 18%) still classifies more than 100 of them correctly.
-    dataset: { name: 'synthetic', count: 1000, sampling: 'correct-for-each', attacked: 100 },
+    // Held-out accuracy on the first 5,000 test images: Wilson intervals of +-1.2 points at most.
+    dataset: { name: 'synthetic', count: 1000, sampling: 'correct-for-each', attacked: 100, heldOut: 5000 },
     // One attack unit per model and setting: continuous batching then keeps its 32 slots full until the last examples.
     shardSize: 100,
     attacks: [
@@ -43,7 +49,8 @@ export function miniPreset(): StudyConfigInput {
     ],
     clever: { norm: 2, nb: 10, ns: 16, targets: ['untargeted'], count: 4 },
     transfer: { attacks: ['fgsm'] },
-    // 8 examples per model and setting re-run at 4x the budget: the report's budget-adequacy table.
-    budgetCheck: { count: 8 },
+    // 4 examples per model and setting re-run at 4x the budget (76 per setting over the zoo): the report's
+    // budget-adequacy table, at a sixth of the attacks' cost.
+    budgetCheck: { count: 4 },
   };
 }
