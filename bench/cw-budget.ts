@@ -1,7 +1,8 @@
 /**
  * What C&W-L2 at the paper's quality costs: gradient calls and wall time per example of today's path (the
  * paper's budget, 1000 iterations x 9 binary steps, batch after batch) and of the new path (the mini
- * preset's reduced budget with warmStart and minGain, every example in one queue of continuous batching),
+ * preset's C&W setting: a reduced budget, linearised first constant, annealed step, warm start and minGain,
+ * every example in one queue of continuous batching),
  * with the new path's per-example L2 against today's, and the cost of one gradient call of our C&W loop
  * beside the same loop in PyTorch (bench/attacks.ts's measurement, on the same machine in the same run).
  */
@@ -82,7 +83,10 @@ export interface CwBudgetResult {
 }
 
 const budgetText = (p: ParamValues) =>
-  `${p.iterations} x ${p.binarySteps}${p.warmStart ? ', warmStart' : ''}${p.minGain ? `, minGain ${p.minGain}` : ''}`;
+  [
+    `${p.iterations} x ${p.binarySteps}`, `lr ${p.lr}${p.lrDecay === 'cosine' ? ' cosine' : ''}`, p.lrPerDistance ? `lr cap ${p.lrPerDistance} x best L2` : '',
+    p.linearStart ? `c from ${p.linearStart} x linear crossing, growth ${p.growth}` : '', p.warmStart ? 'warmStart' : '', p.minGain ? `minGain ${p.minGain}` : '',
+  ].filter(Boolean).join(', ');
 
 /** Both paths on `count` examples of `model`, each in a process of its own, compared with today's. */
 function runPaths(model: string, batch: number, count: number): BudgetPaths {

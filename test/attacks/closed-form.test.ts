@@ -3,6 +3,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { ATTACKS, runAttack } from '../../src/attacks/registry.js';
 import type { AttackResult, ParamValues } from '../../src/attacks/types.js';
 import type { DifferentiableClassifier } from '../../src/runtime/classifier-types.js';
+import { MINI_BUDGETS } from '../../src/study/config/presets/mini.js';
 import { linearSetup, logitGap, onnxLinearClassifier, SHAPE, SIZE, weightGapNorm, type LinearSetup } from './models.js';
 
 /**
@@ -77,8 +78,8 @@ for (const backend of ['typescript', 'onnx'] as const) {
       assertWithin(found, linf, 0.01);
     });
 
-    it('C&W-L2 reaches the minimal L2 within 1% (defaults, the paper preset, and warm-started with an early end of the search)', async (t) => {
-      for (const [name, params] of [['cw-l2', {}], ['paper-cw', {}], ['cw-l2', { warmStart: true, minGain: 0.001 }]] as const) {
+    it('C&W-L2 reaches the minimal L2 within 1% (defaults, the paper preset, warm-started with an early end of the search, the mini budget)', async (t) => {
+      for (const [name, params] of [['cw-l2', {}], ['paper-cw', {}], ['cw-l2', { warmStart: true, minGain: 0.001 }], ['paper-cw', MINI_BUDGETS.cw]] as const) {
         const { results } = await runAttack(name, s.model, { x: s.x, n: s.n, labels: s.labels, ids: ids(s.n) }, { params });
         const found = successes(results, 'l2');
         report(t, `${name} ${JSON.stringify(params)} L2`, l2, found);
@@ -133,11 +134,13 @@ for (const backend of ['typescript', 'onnx'] as const) {
       await assert.rejects(run(s, 'apgd', { loss: 'dlr' }), (err: Error) => err.name === 'UserError' && /DLR loss needs at least 3 classes; this model has 2/.test(err.message));
     });
 
-    it('EAD with the L1 rule finds a perturbation no larger in L1 than C&W', async (t) => {
-      const ead = successes(await run(s, 'ead', {}), 'l1');
+    it('EAD with the L1 rule finds a perturbation no larger in L1 than C&W (defaults, and EAD at the mini budget)', async (t) => {
       const cw = successes(await run(s, 'cw-l2', {}), 'l1');
-      report(t, 'L1 of EAD vs C&W', cw, ead);
-      ead.forEach((v, e) => assert.ok(v <= cw[e]!, `example ${e}: EAD ${v} > C&W ${cw[e]}`));
+      for (const params of [{}, MINI_BUDGETS.ead]) {
+        const ead = successes(await run(s, 'ead', params), 'l1');
+        report(t, `L1 of EAD ${JSON.stringify(params)} vs C&W`, cw, ead);
+        ead.forEach((v, e) => assert.ok(v <= cw[e]!, `example ${e}: EAD ${v} > C&W ${cw[e]}`));
+      }
     });
   });
 
