@@ -9,8 +9,9 @@ export function hasBudget(attack: AttackName): boolean {
 /**
  * An attack's budget, scaled by a factor: the number of optimisation steps it may take. Constant-search
  * attacks (C&W, EAD) and the I-FGSM search spend it on two axes, so each gets the square root of the factor
- * (4x = twice the binary-search steps or budgets tried, each twice as long); every other iterative attack
- * gets `factor` times its iterations. FGSM is a single step: it has no budget to scale.
+ * (4x = twice the binary-search steps or budgets tried, each twice as long), except FGSM's search (one
+ * iteration), whose budgets tried get all of it; every other iterative attack gets `factor` times its
+ * iterations. FGSM is a single step: it has no budget to scale.
  */
 export function scaleBudget(attack: AttackName, params: ParamValues, factor: number): ParamValues {
   const times = (key: string, by: number) => ({ [key]: Math.round((params[key] as number) * by) });
@@ -20,7 +21,10 @@ export function scaleBudget(attack: AttackName, params: ParamValues, factor: num
     case 'ead':
       return { ...params, ...times('iterations', Math.sqrt(factor)), ...times('binarySteps', Math.sqrt(factor)) };
     case 'ifgsm':
-      return params.search ? { ...params, ...times('iterations', Math.sqrt(factor)), ...times('attempts', Math.sqrt(factor)) } : { ...params, ...times('iterations', factor) };
+      if (!params.search) return { ...params, ...times('iterations', factor) };
+      // One iteration is what makes the search FGSM's: a second would make it another attack.
+      if (params.iterations === 1) return { ...params, ...times('attempts', factor) };
+      return { ...params, ...times('iterations', Math.sqrt(factor)), ...times('attempts', Math.sqrt(factor)) };
     default:
       return { ...params, ...times('iterations', factor) };
   }

@@ -18,10 +18,11 @@ before(async () => {
 });
 after(() => model.dispose());
 
-test('4x the budget: twice the steps on both axes of a search, 4x the iterations otherwise; FGSM has none', () => {
+test("4x the budget: twice the steps on both axes of a search, 4x the iterations otherwise, 4x the budgets tried of FGSM's search; FGSM has none", () => {
   assert.deepEqual(scaleBudget('cw-l2', { iterations: 100, binarySteps: 4, lr: 0.01 }, 4), { iterations: 200, binarySteps: 8, lr: 0.01 });
   assert.deepEqual(scaleBudget('ifgsm', { search: true, iterations: 50, attempts: 9 }, 4), { search: true, iterations: 100, attempts: 18 });
   assert.deepEqual(scaleBudget('ifgsm', { search: false, iterations: 10, attempts: 9 }, 4), { search: false, iterations: 40, attempts: 9 });
+  assert.deepEqual(scaleBudget('ifgsm', { search: true, iterations: 1, attempts: 9 }, 4), { search: true, iterations: 1, attempts: 36 }, 'still FGSM');
   assert.deepEqual(scaleBudget('fmn', { norm: 'linf', iterations: 100 }, 4), { norm: 'linf', iterations: 400 });
   assert.throws(() => scaleBudget('fgsm', { eps: 0.1 }, 4), (e: Error) => e instanceof UserError && /no budget/.test(e.message));
   assert.equal(minimisedNorm('fmn', { norm: 'l1' }), 'l1');

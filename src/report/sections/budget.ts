@@ -55,7 +55,8 @@ export function budgetSection(ctx: ReportContext): SectionOutput {
     title: 'Budget adequacy',
     caption:
       'A seeded subsample of each attack setting\'s examples per model, attacked again at a multiple of its budget (4x: twice the binary-search steps ' +
-      'or budgets tried of twice the iterations for C&W, EAD and the I-FGSM search; 4x the iterations for the other iterative attacks; FGSM has no budget). ' +
+      'or budgets tried of twice the iterations for C&W, EAD and the I-FGSM search; 4x the budgets tried for the FGSM search; 4x the iterations for the other ' +
+      'iterative attacks; FGSM has no budget). ' +
       'Ratio = distortion at the budget / distortion at the larger budget, in the norm the attack minimises, on the examples both budgets made adversarial ' +
       '(above 1: the budget stopped short). Gained: examples only the larger budget broke; lost: the reverse. ' +
       `Rule (issue 17): median ratio at most ${BUDGET_RULE.median}, p90 at most ${BUDGET_RULE.p90}, no success gained; without a minimised norm (a fixed-ball attack), no success gained. ` +
