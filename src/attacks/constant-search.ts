@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lpNorm } from '../core/lp.js';
 import { flag, num } from './params.js';
 import type { Candidate } from './result.js';
 import { BracketSearch } from './search.js';
@@ -78,15 +79,13 @@ export class ConstantSearch {
    */
   firstGradient(margin: number, grad: Float32Array): void {
     if (this.settings.linearStart === 0 || this.binaryStep > 0 || this.iteration > 0) return;
-    let sq = 0;
-    for (let i = 0; i < grad.length; i++) sq += grad[i]! * grad[i]!;
-    const c = (this.settings.linearStart * 2 * margin) / sq;
+    const c = (this.settings.linearStart * 2 * margin) / lpNorm(grad, 'l2') ** 2;
     if (margin > 0 && Number.isFinite(c)) this.search.value = c;
   }
 
   /**
    * Records an evaluated iterate. Returns true when this ends the binary-search step (the caller then
-   * restarts its optimiser from the clean image with the new c), false when the caller takes a step.
+   * restarts its optimiser with the new c, from the clean image or warm), false when the caller takes a step.
    */
   evaluated(image: Float32Array, loss: number, distance: number, adversarial: boolean): boolean {
     if (adversarial) {

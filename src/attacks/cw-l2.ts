@@ -93,7 +93,7 @@ export const cwL2 = defineAttack('cw-l2', 'Carlini & Wagner L2: Adam in tanh spa
  * of an example near the boundary, which then only settles by Adam's oscillations damping; the cap ties
  * the step to the best distance found, and the cosine decay lets the last steps be fine.
  */
-function stepRate(p: { lr: number; lrDecay: 'none' | 'cosine'; lrPerDistance: number; iterations: number }, bestL2: number, size: number, t: number): number {
+function stepRate(p: z.infer<typeof cwL2Params>, bestL2: number, size: number, t: number): number {
   const cap = p.lrPerDistance > 0 && Number.isFinite(bestL2) ? (2 * p.lrPerDistance * bestL2) / Math.sqrt(size) : Infinity;
   const lr = Math.min(p.lr, cap);
   return p.lrDecay === 'cosine' ? lr * 0.5 * (1 + Math.cos((Math.PI * (t - 1)) / p.iterations)) : lr;
