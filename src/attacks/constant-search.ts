@@ -84,6 +84,23 @@ export class ConstantSearch {
   }
 
   /**
+   * Whether the logits of the next iterate, at `distance`, can change anything: an iterate closer than
+   * the best can be recorded, and in a cold step one can succeed until one has; the loss is read at the
+   * early-abort checks, and the last iterate of a step decides a warm one. Any other iterate moves past
+   * with skipped(), so an attack that pays a forward call per iterate (EAD) spares it with identical results.
+   */
+  needsLogits(distance: number): boolean {
+    const check = this.settings.abortEarly && this.iteration % this.checkEvery === 0;
+    const last = this.iteration + 1 >= this.settings.iterations;
+    return distance < this.bestDistance || (!this.warm && !this.stepSucceeded) || check || last;
+  }
+
+  /** Moves past an iterate that needsLogits() found could change nothing (never one that ends the step). */
+  skipped(): void {
+    this.iteration++;
+  }
+
+  /**
    * Records an evaluated iterate. Returns true when this ends the binary-search step (the caller then
    * restarts its optimiser with the new c, from the clean image or warm), false when the caller takes a step.
    */

@@ -18,7 +18,8 @@ export const eadParams = z.object({
  * handled by its proximal operator (shrinkage-thresholding towards the clean image, projected to the
  * box), under the same binary search on c as C&W. Following the original, the gradient is taken at the
  * momentum point (which may leave the box: it is only ever differentiated, never returned) and the
- * decision rule picks among the thresholded iterates, which each cost a forward call.
+ * decision rule picks among the thresholded iterates, each of which costs a forward call when its logits
+ * could change the result (ConstantSearch.needsLogits).
  */
 export const ead = defineAttack('ead', 'Elastic-net attack: FISTA with L1 shrinkage, binary search on c', eadParams, async (batch, p) => {
   const { n, size, labels, targets } = batch;
@@ -48,22 +49,32 @@ export const ead = defineAttack('ead', 'Elastic-net attack: FISTA with L1 shrink
       batch.tallies[e]!.iterations++;
       return true;
     });
-    const logits = await batch.logits(adv, stepped);
-    stepped.forEach((e, r) => {
+    // The rule's distance comes before the forward call, which only the iterates that could matter get.
+    const distances = new Map(stepped.map((e) => [e, ruleDistances(row(adv, e, size), batch.original(e), p.beta)]));
+    const evaluated = stepped.filter((e) => {
+      const needed = searches[e]!.needsLogits(distances.get(e)![p.rule]);
+      if (!needed) searches[e]!.skipped();
+      return needed;
+    });
+    const logits = await batch.logits(adv, evaluated);
+    evaluated.forEach((e, r) => {
       const z = logits[r];
       if (!z) return;
       const search = searches[e]!;
-      const x = batch.original(e);
-      const image = row(adv, e, size);
-      const l1d = lpDistance(image, x, 'l1');
-      const elastic = lpDistance(image, x, 'l2') ** 2 + p.beta * l1d;
-      const loss = search.c * cwMargin(z, labels[e]!, targets?.[e], p.kappa) + elastic;
-      const ended = search.evaluated(image, loss, p.rule === 'l1' ? l1d : elastic, isAdversarial(z, labels[e]!, targets?.[e], p.kappa));
+      const distance = distances.get(e)!;
+      const loss = search.c * cwMargin(z, labels[e]!, targets?.[e], p.kappa) + distance.en;
+      const ended = search.evaluated(row(adv, e, size), loss, distance[p.rule], isAdversarial(z, labels[e]!, targets?.[e], p.kappa));
       if (ended) reset(e);
     });
   });
   return searches.map((s) => s.found);
 });
+
+/** The iterate's L1 distance and its elastic-net distance ||d||_2^2 + beta ||d||_1 from the clean image. */
+function ruleDistances(image: Float32Array, x: Float32Array, beta: number): { l1: number; en: number } {
+  const l1 = lpDistance(image, x, 'l1');
+  return { l1, en: lpDistance(image, x, 'l2') ** 2 + beta * l1 };
+}
 
 /**
  * One ISTA step from the momentum point y with gradient c * grad + 2 (y - x) of the smooth part, then

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConstantSearch, type ConstantSearchSettings } from '../../src/attacks/constant-search.js';
+import { seededStream } from '../../src/core/rng.js';
 
 /** Plain C&W search settings; abortEarly off so that every step runs its iterations and the loss is irrelevant. */
 const SETTINGS: ConstantSearchSettings = { c: 1, binarySteps: 6, iterations: 4, abortEarly: false, warmStart: false, minGain: 0, linearStart: 0, growth: 10 };
@@ -65,4 +66,39 @@ test('a warm step succeeds only by improving the best distance or ending adversa
   step(cold, (i) => i === 2);
   assert.equal(step(cold, (i) => i === 0), 0.5);
   assert.equal(cold.c, 0.25);
+});
+
+test('skipping the iterates needsLogits rules out leaves the search exactly where evaluating them does', () => {
+  // Two searches see the same random iterates (adversarial or not, distance, loss); one evaluates every
+  // iterate, the other only those whose logits needsLogits says could matter. Every decision must agree.
+  const rng = seededStream(0, 'constant-search', 'iterates');
+  const random = () => rng.uniform();
+  let skips = 0;
+  for (const settings of [
+    { ...SETTINGS, iterations: 20 },
+    { ...SETTINGS, iterations: 20, abortEarly: true },
+    { ...SETTINGS, iterations: 20, abortEarly: true, warmStart: true, minGain: 0.01 },
+    { ...SETTINGS, iterations: 30, warmStart: true, growth: 2 },
+  ]) {
+    for (let run = 0; run < 50; run++) {
+      const all = new ConstantSearch(settings);
+      const some = new ConstantSearch(settings);
+      const cs: number[][] = [[], []];
+      while (!all.done) {
+        const iterate = { adversarial: random() < 0.4, distance: 1 + random(), loss: 10 * random() };
+        const image = Float32Array.of(iterate.distance);
+        if (all.iteration === 0) cs[0]!.push(all.c);
+        if (some.iteration === 0) cs[1]!.push(some.c);
+        all.evaluated(image, iterate.loss, iterate.distance, iterate.adversarial);
+        if (some.needsLogits(iterate.distance)) some.evaluated(image, iterate.loss, iterate.distance, iterate.adversarial);
+        else { some.skipped(); skips++; }
+        assert.equal(some.done, all.done);
+        assert.equal(some.iteration, all.iteration);
+      }
+      assert.deepEqual(cs[1], cs[0], 'the same constants tried');
+      assert.equal(some.best, all.best);
+      assert.deepEqual(some.found, all.found);
+    }
+  }
+  assert.ok(skips > 1000, `only ${skips} iterates skipped`);
 });
