@@ -18,6 +18,13 @@ const program = new Command('robustscope')
   .configureOutput({ outputError: (message, write) => write(`robustscope: ${message.replace(/^error: /, '').trimEnd()} (see --help)\n`) })
   .exitOverride();
 
+// `robustscope ... | head` closes stdout early: stop quietly, as Unix tools do, not with an unhandled EPIPE.
+// Whatever a study stored is committed already (every unit is one transaction).
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
+
 registerModels(program);
 registerAttack(program);
 registerStudy(program);

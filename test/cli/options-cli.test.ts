@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { cli } from '../helpers/cli.js';
 
 /** A bad numeric option is refused before any work: exit 2, one line naming the option, and fast. */
@@ -36,4 +38,12 @@ test("--limit '' is not taken as 0, and --limit -1 or 1e3 gives one line, not th
   assertRefused(['models', 'eval', 'zoo:linear', '--data', 'synthetic', '--limit', '-1'], /--limit.*-1/);
   assertRefused(['attack', 'zoo:linear', '--data', 'synthetic', '--attack', 'fgsm', '--limit', '1e3'], /--limit.*1e3/);
   assertRefused(['attack', 'zoo:linear', '--data', 'synthetic', '--attack', 'fgsm', '--seed', '1.5'], /--seed/);
+});
+
+test('a reader that closes the pipe early (robustscope ... | head) ends the command quietly, not with an EPIPE trace', () => {
+  // `true` exits without reading, so the help text meets a closed pipe.
+  const main = resolve('dist/src/cli/main.js');
+  const r = spawnSync('bash', ['-c', `"${process.execPath}" "${main}" attack --help | true; echo "exit \${PIPESTATUS[0]}" >&2`], { encoding: 'utf8', timeout: 20_000 });
+  assert.doesNotMatch(r.stderr, /EPIPE|Unhandled/, r.stderr);
+  assert.match(r.stderr, /^exit 0$/m);
 });
