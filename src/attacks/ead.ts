@@ -49,19 +49,19 @@ export const ead = defineAttack('ead', 'Elastic-net attack: FISTA with L1 shrink
       batch.tallies[e]!.iterations++;
       return true;
     });
-    // The rule's distance comes before the forward call, which only the iterates that could matter get.
-    const distances = new Map(stepped.map((e) => [e, ruleDistances(row(adv, e, size), batch.original(e), p.beta)]));
-    const evaluated = stepped.filter((e) => {
-      const needed = searches[e]!.needsLogits(distances.get(e)![p.rule]);
-      if (!needed) searches[e]!.skipped();
-      return needed;
-    });
-    const logits = await batch.logits(adv, evaluated);
-    evaluated.forEach((e, r) => {
+    // The rule's distances come before the forward call, which only the iterates that could matter get.
+    const evaluated = stepped
+      .map((e) => ({ e, distance: ruleDistances(row(adv, e, size), batch.original(e), p.beta) }))
+      .filter(({ e, distance }) => {
+        if (searches[e]!.needsLogits(distance[p.rule])) return true;
+        searches[e]!.skipped();
+        return false;
+      });
+    const logits = await batch.logits(adv, evaluated.map(({ e }) => e));
+    evaluated.forEach(({ e, distance }, r) => {
       const z = logits[r];
       if (!z) return;
       const search = searches[e]!;
-      const distance = distances.get(e)!;
       const loss = search.c * cwMargin(z, labels[e]!, targets?.[e], p.kappa) + distance.en;
       const ended = search.evaluated(row(adv, e, size), loss, distance[p.rule], isAdversarial(z, labels[e]!, targets?.[e], p.kappa));
       if (ended) reset(e);
