@@ -26,6 +26,13 @@ export interface ConstantSearchSettings {
   minGain: number;
   linearStart: number;
   growth: number;
+  /**
+   * What early abort compares every tenth of the iterations: the loss at that iterate ('checkpoint', the
+   * original's test) or the smallest loss since the previous check ('window-best'). Under a rate annealed
+   * to 0 the iterates still oscillate around the boundary early in a step, so the loss at a checkpoint can
+   * sit above the last one while the step is far from done; the window's best falls until it has settled.
+   */
+  abortTest: 'checkpoint' | 'window-best';
 }
 
 /**
@@ -42,6 +49,8 @@ export class ConstantSearch {
   /** Index of the iterate being evaluated within the current binary-search step. */
   iteration = 0;
   private previousLoss = Infinity;
+  /** The smallest loss since the last early-abort check (for the 'window-best' test). */
+  private windowLoss = Infinity;
   private stepSucceeded = false;
   /**
    * Whether this step started warm, from the best adversarial iterate: an adversarial iterate then says
@@ -86,11 +95,11 @@ export class ConstantSearch {
   /**
    * Whether the logits of the next iterate, at `distance`, can change anything: an iterate closer than
    * the best can be recorded, and in a cold step one can succeed until one has; the loss is read at the
-   * early-abort checks, and the last iterate of a step decides a warm one. Any other iterate moves past
+   * early-abort checks (at every iterate under the window-best test), and the last iterate of a step decides a warm one. Any other iterate moves past
    * with skipped(), so an attack that pays a forward call per iterate (EAD) spares it with identical results.
    */
   needsLogits(distance: number): boolean {
-    const check = this.settings.abortEarly && this.iteration % this.checkEvery === 0;
+    const check = this.settings.abortEarly && (this.settings.abortTest === 'window-best' || this.iteration % this.checkEvery === 0);
     const last = this.iteration + 1 >= this.settings.iterations;
     return distance < this.bestDistance || (!this.warm && !this.stepSucceeded) || check || last;
   }
@@ -113,9 +122,14 @@ export class ConstantSearch {
         this.found = { image: image.slice(), c: this.c };
       }
     }
+    this.windowLoss = Math.min(this.windowLoss, loss);
     const check = this.iteration % this.checkEvery === 0;
-    const stalled = this.settings.abortEarly && check && loss > this.previousLoss * 0.9999;
-    if (check) this.previousLoss = loss;
+    const probe = this.settings.abortTest === 'window-best' ? this.windowLoss : loss;
+    const stalled = this.settings.abortEarly && check && probe > this.previousLoss * 0.9999;
+    if (check) {
+      this.previousLoss = probe;
+      this.windowLoss = Infinity;
+    }
     this.iteration++;
     if (!stalled && this.iteration < this.settings.iterations) return false;
     // Inside the bracket, a successful step that barely improved the distance says further bisection will not either.
@@ -126,6 +140,7 @@ export class ConstantSearch {
     this.bestBeforeStep = this.bestDistance;
     this.iteration = 0;
     this.previousLoss = Infinity;
+    this.windowLoss = Infinity;
     this.stepSucceeded = false;
     this.warm = this.settings.warmStart && this.found.image !== undefined;
     return true;

@@ -9,7 +9,7 @@ import { choice, num } from './params.js';
 export const cwL2Params = z.object({
   ...constantSearchParams,
   lr: num(z.number().positive(), 0.01, "Adam's learning rate in tanh space (Carlini & Wagner's 0.01)"),
-  lrDecay: choice(['none', 'cosine'], 'none', "the learning rate over each binary-search step's iterations: constant (the original) or cosine-annealed to 0"),
+  lrDecay: choice(['none', 'cosine'], 'none', "the learning rate over each binary-search step's iterations: constant (the original) or cosine-annealed to 0 (early abort then compares the best loss of each tenth of the iterations, not the loss at its end)"),
   lrPerDistance: num(z.number().nonnegative(), 0, 'once an example has an adversarial iterate, cap its learning rate so that a step (about lr / 2 per pixel) moves at most this fraction of its best L2 distance (0: no cap)'),
 });
 
@@ -36,7 +36,9 @@ export const cwL2 = defineAttack('cw-l2', 'Carlini & Wagner L2: Adam in tanh spa
   // (tanh(w) + 1) / 2 = sigmoid(2w), kept in float64: it is the iterate, and 2 s (1 - s) its derivative
   // stays accurate for saturated pixels (s near 0 or 1), where the float32 image would not.
   const s = new Float64Array(n * size);
-  const searches = Array.from({ length: n }, () => new ConstantSearch(p));
+  // Under the cosine schedule early abort looks at each window's best loss: see ConstantSearchSettings.abortTest.
+  const abortTest = p.lrDecay === 'cosine' ? 'window-best' : 'checkpoint';
+  const searches = Array.from({ length: n }, () => new ConstantSearch({ ...p, abortTest }));
   // Every binary-search step starts with a fresh Adam state from the clean image, or warm from the best
   // adversarial iterate so far (which lies near the boundary the step will trade along).
   const reset = (e: number) => {

@@ -27,7 +27,7 @@ export const ead = defineAttack('ead', 'Elastic-net attack: FISTA with L1 shrink
   const params = { labels, targets, kappa: p.kappa };
   const adv = batch.copyOfX();
   const slack = batch.copyOfX();
-  const searches = Array.from({ length: n }, () => new ConstantSearch(p));
+  const searches = Array.from({ length: n }, () => new ConstantSearch({ ...p, abortTest: 'checkpoint' }));
   // A binary-search step starts from the clean image, or with warmStart from the best adversarial iterate.
   const reset = (e: number) => {
     const start = (p.warmStart && searches[e]!.found.image) || batch.original(e);

@@ -4,7 +4,7 @@ import { ConstantSearch, type ConstantSearchSettings } from '../../src/attacks/c
 import { seededStream } from '../../src/core/rng.js';
 
 /** Plain C&W search settings; abortEarly off so that every step runs its iterations and the loss is irrelevant. */
-const SETTINGS: ConstantSearchSettings = { c: 1, binarySteps: 6, iterations: 4, abortEarly: false, warmStart: false, minGain: 0, linearStart: 0, growth: 10 };
+const SETTINGS: ConstantSearchSettings = { c: 1, binarySteps: 6, iterations: 4, abortEarly: false, warmStart: false, minGain: 0, linearStart: 0, growth: 10, abortTest: 'checkpoint' };
 
 /**
  * Runs one binary-search step: iterate i is adversarial when `adversarial(i)`, at L2 distance `distance(i)`.
@@ -68,6 +68,25 @@ test('a warm step succeeds only by improving the best distance or ending adversa
   assert.equal(cold.c, 0.25);
 });
 
+test("early abort's window-best test ends a step whose loss no longer falls, not one that oscillates while falling", () => {
+  // Iterations until the step ends, with loss(i) at iterate i; 20 iterations, so a check every 2.
+  const length = (abortTest: ConstantSearchSettings['abortTest'], loss: (i: number) => number) => {
+    const search = new ConstantSearch({ ...SETTINGS, iterations: 20, abortEarly: true, abortTest });
+    for (let i = 0; ; i++) if (search.evaluated(Float32Array.of(i), loss(i), 1, false)) return i + 1;
+  };
+  // High at every checkpoint (even i) and rising there, while the iterates between keep improving.
+  const oscillating = (i: number) => (i % 2 === 0 ? 10 + i : 5 - 0.1 * i);
+  assert.equal(length('checkpoint', oscillating), 3, 'the loss at the second check is above the first');
+  assert.equal(length('window-best', oscillating), 20, "each window's best is below the last");
+  const flat = () => 1;
+  assert.equal(length('checkpoint', flat), 3);
+  assert.equal(length('window-best', flat), 3, 'no gain of 0.01% in the second window');
+  // A gain inside the window counts; the step ends at the first window that stays above the last one's best.
+  const settles = [10, 5, 10, 6, 6, 4, 7];
+  assert.equal(length('checkpoint', (i) => settles[i] ?? 7), 3);
+  assert.equal(length('window-best', (i) => settles[i] ?? 7), 5, 'window [3, 4] is above 5, the best of [1, 2]');
+});
+
 test('skipping the iterates needsLogits rules out leaves the search exactly where evaluating them does', () => {
   // Two searches see the same random iterates (adversarial or not, distance, loss); one evaluates every
   // iterate, the other only those whose logits needsLogits says could matter. Every decision must agree.
@@ -79,6 +98,7 @@ test('skipping the iterates needsLogits rules out leaves the search exactly wher
     { ...SETTINGS, iterations: 20, abortEarly: true },
     { ...SETTINGS, iterations: 20, abortEarly: true, warmStart: true, minGain: 0.01 },
     { ...SETTINGS, iterations: 30, warmStart: true, growth: 2 },
+    { ...SETTINGS, iterations: 20, abortEarly: true, abortTest: 'window-best' as const, warmStart: true },
   ]) {
     for (let run = 0; run < 50; run++) {
       const all = new ConstantSearch(settings);
