@@ -95,8 +95,9 @@ export class ConstantSearch {
   /**
    * Whether the logits of the next iterate, at `distance`, can change anything: an iterate closer than
    * the best can be recorded, and in a cold step one can succeed until one has; the loss is read at the
-   * early-abort checks (at every iterate under the window-best test), and the last iterate of a step decides a warm one. Any other iterate moves past
-   * with skipped(), so an attack that pays a forward call per iterate (EAD) spares it with identical results.
+   * early-abort checks (at every iterate under the window-best test), and the last iterate of a step
+   * decides a warm one. Any other iterate moves past with skipped(), so an attack that pays a forward call
+   * per iterate (EAD) spares it with identical results.
    */
   needsLogits(distance: number): boolean {
     const check = this.settings.abortEarly && (this.settings.abortTest === 'window-best' || this.iteration % this.checkEvery === 0);

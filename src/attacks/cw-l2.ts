@@ -9,7 +9,7 @@ import { choice, num } from './params.js';
 export const cwL2Params = z.object({
   ...constantSearchParams,
   lr: num(z.number().positive(), 0.01, "Adam's learning rate in tanh space (Carlini & Wagner's 0.01)"),
-  lrDecay: choice(['none', 'cosine'], 'none', "the learning rate over each binary-search step's iterations: constant (the original) or cosine-annealed to 0 (early abort then compares the best loss of each tenth of the iterations, not the loss at its end)"),
+  lrDecay: choice(['none', 'cosine'], 'none', "the learning rate over each binary-search step's iterations: constant (the original) or cosine-annealed to 0 (early abort then compares the best loss of each tenth of the iterations, not the loss at each check)"),
   lrPerDistance: num(z.number().nonnegative(), 0, 'once an example has an adversarial iterate, cap its learning rate so that a step (about lr / 2 per pixel) moves at most this fraction of its best L2 distance (0: no cap)'),
 });
 

@@ -18,7 +18,7 @@ export const MINI_BUDGETS = {
   // Per-example L2 against the paper's 1000 x 9 (issue 17; 32 examples each, median and p90, no success
   // missed): zoo:resnet-20 +0.2% and +2.0% at 423 gradient calls per example (the paper's 4455),
   // zoo:alexnet-mini +0.7% and +1.6% at 340 (4899), zoo:inception-v1-mini +0.8% and +3.7% at 411 (5545),
-  // and the untrained 224 x 224 ResNet-50 of bench/cw-budget +0.2% at 398 (2359; 4 examples). Adam at lr
+  // and the untrained 224 x 224 ResNet-50 of bench/cw-budget +0.2% at 389 (2359; 4 examples). Adam at lr
   // 0.01, cosine-annealed and capped near the best distance (early abort then on each window's best loss),
   // converges in a fraction of the steps. The
   // first c is twice the linearised crossing: with the hinge, any c above the threshold has the same
