@@ -21,10 +21,10 @@ export const MINI_BUDGETS = {
   // zoo:alexnet-mini +0.7% and +1.6% at 340 (4899), zoo:inception-v1-mini +0.8% and +3.7% at 411 (5545),
   // and the untrained 224 x 224 ResNet-50 of bench/cw-budget +0.2% at 389 (2359; 4 examples). Adam at lr
   // 0.01, cosine-annealed and capped near the best distance (early abort then on each window's best loss),
-  // converges in a fraction of the steps. The
-  // first c is twice the linearised crossing: with the hinge, any c above the threshold has the same
-  // minimiser, the boundary point, and the further above, the faster it gets there; at the crossing
-  // itself (linearStart 1) ResNet-50's first step crawled and the median fell 3.4% short at 971 calls.
+  // converges in a fraction of the steps. The first c is twice the linearised crossing: with the hinge,
+  // any c above the threshold has the same minimiser, the boundary point, and the further above, the
+  // faster it gets there; at the crossing itself (linearStart 1) ResNet-50's first step crawled and the
+  // median fell 3.4% short at 971 calls.
   cw: { iterations: 200, binarySteps: 5, lr: 0.01, lrDecay: 'cosine', lrPerDistance: 0.3, linearStart: 2, growth: 2, warmStart: true, minGain: 0.001 },
   // Measured against the paper's 1000 x 9 on zoo:resnet-20 (32 examples, issue 17), per-example L1:
   // median +1.1%, p90 +23%, no success missed, at 483 gradient calls per example (the paper's 1909) and
