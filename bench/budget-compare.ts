@@ -2,7 +2,8 @@
  * One attack setting's per-example outcome against a reference setting's on the same examples: what
  * bench/budget-quality.ts prints for saved runs and bench/cw-budget.ts for the runs it makes.
  */
-import { quantileSorted } from 'simple-statistics';
+import { compareBudgets } from '../src/analysis/budget-adequacy.js';
+import type { OpenInterval } from '../src/analysis/stats.js';
 
 export interface ExampleOutcome {
   id: string;
@@ -20,8 +21,11 @@ export interface BudgetComparison {
   secondsPerExample: number;
   /** Mean gradient calls relative to the reference's. */
   callsVsReference: number;
-  /** Quantiles of candidate / reference distortion over the examples both made adversarial; undefined when none did. */
-  ratio: { median: number; p90: number; max: number } | undefined;
+  /**
+   * Quantiles of candidate / reference distortion over the examples both made adversarial, with the p90's
+   * distribution-free 95% interval; undefined when none did.
+   */
+  ratio: { median: number; p90: number; max: number; p90Interval: OpenInterval } | undefined;
   /** Successes of the reference the candidate missed, and the reverse. */
   missed: number;
   gained: number;
@@ -35,7 +39,8 @@ export function compareToReference(reference: readonly ExampleOutcome[], candida
   const missing = reference.filter((r) => !own.has(r.id)).map((r) => r.id);
   if (missing.length > 0) throw new Error(`${what} lacks examples ${missing.slice(0, 3).join(', ')}: not the reference's examples`);
   const pairs = reference.map((ref) => ({ ref, own: own.get(ref.id)! }));
-  const ratios = pairs.filter((p) => p.ref.success && p.own.success).map((p) => p.own.distortion / p.ref.distortion).sort((a, b) => a - b);
+  // The study's budget comparison, with the reference as the larger budget: what it gained, the candidate missed.
+  const c = compareBudgets(pairs.map((p) => ({ base: p.own, larger: p.ref })), true);
   const rows = pairs.map((p) => p.own);
   const calls = mean(rows.map((r) => r.gradientCalls));
   return {
@@ -43,8 +48,8 @@ export function compareToReference(reference: readonly ExampleOutcome[], candida
     gradientCallsPerExample: calls,
     secondsPerExample: mean(rows.map((r) => r.ms)) / 1000,
     callsVsReference: calls / mean(reference.map((r) => r.gradientCalls)),
-    ratio: ratios.length > 0 ? { median: quantileSorted(ratios, 0.5), p90: quantileSorted(ratios, 0.9), max: ratios.at(-1)! } : undefined,
-    missed: pairs.filter((p) => p.ref.success && !p.own.success).length,
-    gained: pairs.filter((p) => !p.ref.success && p.own.success).length,
+    ratio: c.compared > 0 ? { median: c.median!, p90: c.p90!, max: c.max!, p90Interval: c.p90Interval } : undefined,
+    missed: c.gained,
+    gained: c.lost,
   };
 }

@@ -1,4 +1,5 @@
 import { quantileSorted } from 'simple-statistics';
+import { quantileInterval, type OpenInterval } from './stats.js';
 
 /**
  * Budget adequacy (issue 17): the same examples attacked at an attack setting's budget and at a multiple
@@ -21,6 +22,12 @@ export interface BudgetComparison {
   compared: number;
   median: number | undefined;
   p90: number | undefined;
+  /**
+   * Distribution-free 95% intervals of the median and the p90 (order statistics of the ratios): how far the
+   * few examples a budget check re-runs pin them down; with fewer than 36 the p90's upper end is open.
+   */
+  medianInterval: OpenInterval;
+  p90Interval: OpenInterval;
   max: number | undefined;
   /** Successes the larger budget found that the budget missed, and the reverse. */
   gained: number;
@@ -41,6 +48,8 @@ export function compareBudgets(pairs: readonly { base: BudgetOutcome; larger: Bu
     compared: sorted.length,
     median: quantileOrNone(sorted, 0.5),
     p90: quantileOrNone(sorted, 0.9),
+    medianInterval: quantileInterval(sorted, 0.5),
+    p90Interval: quantileInterval(sorted, 0.9),
     max: sorted.at(-1),
     gained: pairs.filter((p) => !p.base.success && p.larger.success).length,
     lost: pairs.filter((p) => p.base.success && !p.larger.success).length,

@@ -1,3 +1,4 @@
+import binomialCdf from '@stdlib/stats-base-dists-binomial-cdf';
 import { linearRegression, mean, quantileSorted, standardDeviation } from 'simple-statistics';
 
 /**
@@ -48,4 +49,30 @@ export function percentileInterval(values: readonly number[], level: number): [n
   if (!(level > 0 && level < 1)) throw new Error(`percentileInterval: level ${level} is not in (0, 1)`);
   const sorted = [...values].sort((a, b) => a - b);
   return [quantileSorted(sorted, (1 - level) / 2), quantileSorted(sorted, (1 + level) / 2)];
+}
+
+/** A confidence interval whose ends may be unbounded (undefined) when the sample cannot bound that side. */
+export interface OpenInterval {
+  low: number | undefined;
+  high: number | undefined;
+  level: number;
+}
+
+/**
+ * Distribution-free confidence interval for the q-quantile of the population a sorted sample was drawn
+ * from: order statistics X(l) <= X(u) (1-based) with P(B < l) and P(B >= u) each at most (1 - level) / 2,
+ * where B ~ Binomial(n, q) counts the draws below the quantile, so the interval covers it with at least
+ * `level` whatever the distribution. An end is undefined when no order statistic qualifies: the upper end
+ * of a p90 needs 1 - 0.9^n >= 0.975, 36 values, and with fewer only the sample maximum's side is open.
+ */
+export function quantileInterval(sorted: readonly number[], q: number, level = 0.95): OpenInterval {
+  if (!(q > 0 && q < 1)) throw new Error(`quantileInterval: quantile ${q} is not in (0, 1)`);
+  if (!(level > 0 && level < 1)) throw new Error(`quantileInterval: level ${level} is not in (0, 1)`);
+  const n = sorted.length;
+  const tail = (1 - level) / 2;
+  let l = 0;
+  while (l < n && binomialCdf(l, n, q) <= tail) l++;
+  let u = 1;
+  while (u <= n && binomialCdf(u - 1, n, q) < 1 - tail) u++;
+  return { low: l >= 1 ? sorted[l - 1] : undefined, high: u <= n ? sorted[u - 1] : undefined, level };
 }

@@ -47,8 +47,8 @@ export async function checkBudget(run: AttackRun, classifier: DifferentiableClas
   const outcome = (r: AttackResult) => ({ success: r.success, distortion: norm && r.success ? r.distortion![norm] : null });
   const comparison = compareBudgets(chosen.map((e, i) => ({ base: outcome(run.results[e]!), larger: outcome(rerun.results[i]!) })), norm !== undefined);
   const examples = chosen.map((e, i): BudgetCheckExample => ({ id: batch.ids[e]!, base: run.results[e]!, larger: rerun.results[i]!, ratio: comparison.ratios[i] }));
-  const { compared, median, p90, max, gained, lost } = comparison;
-  return { factor, norm, examples, compared, median, p90, max, gained, lost };
+  const { ratios: _, ...summary } = comparison;
+  return { factor, norm, examples, ...summary };
 }
 
 /**

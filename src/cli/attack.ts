@@ -5,6 +5,7 @@ import { loadModel, MODEL_NAMES } from '../models/load-model.js';
 import { loadDataset } from '../data/load-dataset.js';
 import { correctlyClassified } from '../data/correct-examples.js';
 import { saveImagePng } from '../data/image.js';
+import type { OpenInterval } from '../analysis/stats.js';
 import { runAttack, resolveAttack, checkBudget, scaleBudget, PRESETS, ATTACKS, TARGET_KINDS, paramDocs, type AttackResult, type BudgetCheck, type TargetKind } from '../attacks/index.js';
 import { UserError } from '../core/errors.js';
 import { aggregateRecords } from '../analysis/aggregate.js';
@@ -116,6 +117,7 @@ function budgetCheckJson(c: BudgetCheck) {
   return {
     factor: c.factor, norm: c.norm ?? null, examples: c.examples.length, compared: c.compared,
     median_ratio: c.median ?? null, p90_ratio: c.p90 ?? null, max_ratio: c.max ?? null, successes_gained: c.gained, successes_lost: c.lost,
+    median_interval: [c.medianInterval.low ?? null, c.medianInterval.high ?? null], p90_interval: [c.p90Interval.low ?? null, c.p90Interval.high ?? null],
     per_example: c.examples.map((r) => ({
       id: r.id, ratio: r.ratio ?? null, success: r.base.success, success_larger: r.larger.success,
       gradient_calls: r.base.gradientCalls, gradient_calls_larger: r.larger.gradientCalls,
@@ -126,8 +128,14 @@ function budgetCheckJson(c: BudgetCheck) {
 /** The budget-adequacy table: distortion at the budget over distortion at factor x the budget. */
 function budgetCheckText(c: BudgetCheck): string {
   const ratio = (v: number | undefined) => (v === undefined ? '-' : fmt(v));
+  // An open end: too few examples to bound that side of the quantile.
+  const interval = ({ low, high }: OpenInterval) => (c.compared === 0 ? '-' : `${low === undefined ? '?' : fmt(low)} to ${high === undefined ? '?' : fmt(high)}`);
   return [
     `budget check: ${c.examples.length} examples re-run at ${c.factor}x the budget` + (c.norm ? `; ratio = ${c.norm} distortion at the budget / at ${c.factor}x, over the ${c.compared} that succeeded at both` : ' (success only: the attack keeps to a fixed ball)'),
-    table(['median ratio', 'p90 ratio', 'max ratio', 'successes gained', 'successes lost'], [[ratio(c.median), ratio(c.p90), ratio(c.max), c.gained, c.lost]]),
+    table(
+      ['median ratio', 'median 95% interval', 'p90 ratio', 'p90 95% interval', 'max ratio', 'successes gained', 'successes lost'],
+      [[ratio(c.median), interval(c.medianInterval), ratio(c.p90), interval(c.p90Interval), ratio(c.max), c.gained, c.lost]],
+    ),
+    ...(c.compared > 0 ? ['(distribution-free 95% intervals; "?" is an end too few examples bound: the p90\'s upper end needs 36)'] : []),
   ].join('\n');
 }

@@ -39,3 +39,11 @@ test('the rule: median within 1%, p90 within 5%, no success gained; unassessed w
   assert.equal(budgetVerdict(compareBudgets([{ base: fail, larger: fail }], true), true), 'unassessed');
   assert.throws(() => compareBudgets([{ base: { success: true, distortion: null }, larger: ok(1) }], true), /a success without a distortion/);
 });
+
+test('the median and p90 carry the distribution-free intervals of the compared ratios', () => {
+  // 40 ratios 1.000 ... 1.039: the p90's interval is X(32) to X(40), the median's X(14) to X(27).
+  const c = compareBudgets(Array.from({ length: 40 }, (_, k) => ({ base: ok(1 + k / 1000), larger: ok(1) })), true);
+  const at = (rank: number) => 1 + (rank - 1) / 1000;
+  assert.deepEqual([c.p90Interval.low, c.p90Interval.high], [at(32), at(40)]);
+  assert.deepEqual([c.medianInterval.low, c.medianInterval.high], [at(14), at(27)]);
+});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { meanStd, ols, percentileInterval } from '../../src/analysis/stats.js';
+import { meanStd, ols, percentileInterval, quantileInterval } from '../../src/analysis/stats.js';
+import { seededStream } from '../../src/core/rng.js';
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -43,5 +44,41 @@ describe('percentileInterval', () => {
     const [lo, hi] = percentileInterval([1, 2, 3, 4], 0.5);
     close(lo, 1.75);
     close(hi, 3.25);
+  });
+});
+
+describe('quantileInterval', () => {
+  const ranks = (n: number) => Array.from({ length: n }, (_, k) => k + 1);
+
+  it('picks the textbook order statistics', () => {
+    // The median of 100 values: X(40) to X(61) (binomial tails 0.018 and 0.018, the next ones over 0.025).
+    assert.deepEqual(quantileInterval(ranks(100), 0.5), { low: 40, high: 61, level: 0.95 });
+    // The p90 of 100 values: P(B <= 83) = 0.0206 and P(B <= 95) = 0.9763 for B ~ Bin(100, 0.9).
+    assert.deepEqual(quantileInterval(ranks(100), 0.9), { low: 84, high: 96, level: 0.95 });
+  });
+
+  it('leaves an end open when the sample cannot bound it', () => {
+    // 1 - 0.9^35 is just below 0.975 and 1 - 0.9^36 above it: the p90's upper end needs 36 values.
+    assert.equal(quantileInterval(ranks(35), 0.9).high, undefined);
+    assert.equal(quantileInterval(ranks(36), 0.9).high, 36);
+    // Of 4 values, P(B <= 1) = 0.0037 and P(B <= 2) = 0.052: the lower end is X(2).
+    assert.deepEqual(quantileInterval(ranks(4), 0.9), { low: 2, high: undefined, level: 0.95 });
+    assert.deepEqual(quantileInterval([], 0.5), { low: undefined, high: undefined, level: 0.95 });
+    assert.throws(() => quantileInterval([1], 1), /not in \(0, 1\)/);
+  });
+
+  it('covers the population quantile at least at its level', () => {
+    // Exponential draws, whose p90 is ln 10: the interval must contain it in at least 95% of samples
+    // (the order statistics make the coverage conservative, not exact).
+    const rng = seededStream(7, 'quantile-interval', 'test');
+    const truth = Math.log(10);
+    let covered = 0;
+    const trials = 2000;
+    for (let t = 0; t < trials; t++) {
+      const sample = Array.from({ length: 60 }, () => -Math.log(1 - rng.uniform())).sort((a, b) => a - b);
+      const { low, high } = quantileInterval(sample, 0.9);
+      if (low! <= truth && truth <= high!) covered++;
+    }
+    assert.ok(covered / trials >= 0.94 && covered / trials <= 0.99, `coverage ${covered / trials}`);
   });
 });

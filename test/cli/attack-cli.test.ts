@@ -7,6 +7,7 @@ import { loadModel } from '../../src/models/load-model.js';
 import { loadDataset } from '../../src/data/load-dataset.js';
 import { correctlyClassified } from '../../src/data/correct-examples.js';
 import { argmax } from '../../src/runtime/logits.js';
+import { quantileInterval } from '../../src/analysis/stats.js';
 import { cli } from '../helpers/cli.js';
 
 /**
@@ -76,11 +77,16 @@ test('robustscope attack --check-budget prints the budget-adequacy table; FGSM, 
   const ratios = check.per_example.map((e: { ratio: number | null }) => e.ratio).filter((v: number | null) => v !== null).sort((a: number, b: number) => a - b);
   assert.equal(check.compared, ratios.length);
   assert.equal(check.max_ratio, ratios.at(-1) ?? null);
+  // The intervals are those of the printed ratios (open ends null).
+  for (const [key, q] of [['median_interval', 0.5], ['p90_interval', 0.9]] as const) {
+    const { low, high } = quantileInterval(ratios, q);
+    assert.deepEqual(check[key], [low ?? null, high ?? null], key);
+  }
   // 4x the iterations: 40 gradient calls per example instead of 10.
   for (const e of check.per_example) assert.deepEqual([e.gradient_calls, e.gradient_calls_larger], [10, 40]);
   const text = cli(args);
   assert.match(text.stdout, /budget check: 3 examples re-run at 4x the budget/);
-  assert.match(text.stdout, /median ratio +p90 ratio +max ratio +successes gained +successes lost/);
+  assert.match(text.stdout, /median ratio +median 95% interval +p90 ratio +p90 95% interval +max ratio +successes gained +successes lost/);
   const fgsm = cli(['attack', 'zoo:vgg-11-mini', '--data', 'synthetic', '--attack', 'fgsm', '--check-budget', '3']);
   assert.equal(fgsm.code, 2);
   assert.match(fgsm.stderr, /fgsm takes a single step: it has no budget to check/);

@@ -1,12 +1,12 @@
 import { minimisedNorm } from '../../analysis/minimal-distortion.js';
-import { BUDGET_RULE, budgetVerdict, compareBudgets, type BudgetOutcome } from '../../analysis/budget-adequacy.js';
+import { BUDGET_RULE, budgetVerdict, compareBudgets, type BudgetComparison, type BudgetOutcome } from '../../analysis/budget-adequacy.js';
 import type { AttackRow, BudgetRow } from '../../records/records.js';
 import type { ReportContext, SectionOutput } from '../report-context.js';
 import { NORM_LABELS, plural } from '../format.js';
 import { paragraph } from '../section.js';
 import { SETTING_MODEL_COLUMNS, settingModelCells } from '../setting-columns.js';
 import type { Setting } from '../settings.js';
-import type { Row, Table } from '../table.js';
+import type { Column, Row, Table } from '../table.js';
 import type { Tagged } from '../tagged.js';
 
 /** The budget check of one setting on one model: each re-run example beside its attack row. */
@@ -19,40 +19,51 @@ interface Check {
 }
 
 /**
- * Budget adequacy (issue 17): per attack setting and model, the seeded subsample re-run at a multiple of
- * the budget, compared example by example with the setting's own rows (analysis/budget-adequacy.ts).
+ * Budget adequacy (issue 17): per attack setting, over every model's examples, and per setting and model,
+ * the seeded subsample re-run at a multiple of the budget, compared example by example with the setting's
+ * own rows (analysis/budget-adequacy.ts). A few examples per model say little about a p90; pooled over the
+ * models, the setting's verdict rests on all of them, and its intervals say how firmly.
  */
 export function budgetSection(ctx: ReportContext): SectionOutput {
   const checks = budgetChecks(ctx.rows.attacks, ctx.rows.budget);
-  const verdicts = new Map<string, { setting: Setting; verdicts: { model: string; verdict: ReturnType<typeof budgetVerdict> }[] }>();
-  const rows = checks.map(({ setting, attack, model, factor, pairs }): Row => {
-    const norm = minimisedNorm(attack, setting.params);
-    const outcome = (r: Pick<AttackRow, 'status' | 'l1' | 'l2' | 'linf'>): BudgetOutcome => ({ success: r.status === 'success', distortion: norm ? r[norm] : null });
-    const c = compareBudgets(pairs.map((p) => ({ base: outcome(p.base), larger: outcome(p.larger) })), norm !== undefined);
-    const verdict = budgetVerdict(c, norm !== undefined);
-    const m = ctx.models.get(model);
-    const entry = verdicts.get(setting.key) ?? { setting, verdicts: [] };
-    entry.verdicts.push({ model: m.name, verdict });
-    verdicts.set(setting.key, entry);
-    return {
-      ...settingModelCells(setting, m),
-      factor,
-      norm: norm ? NORM_LABELS[norm] : null,
-      checked: pairs.length,
-      compared: c.compared,
-      medianRatio: c.median ?? null,
-      p90Ratio: c.p90 ?? null,
-      maxRatio: c.max ?? null,
-      gained: c.gained,
-      lost: c.lost,
-      verdict,
-      gradientCalls: mean(pairs.map((p) => p.base.gradientCalls)),
-      gradientCallsLarger: mean(pairs.map((p) => p.larger.gradientCalls)),
-    };
+  if (checks.length === 0) {
+    return { section: { id: 'budget', title: 'Budget adequacy', blocks: [paragraph('No budget check was run (config field budgetCheck).')] }, tables: [] };
+  }
+  const perModel = checks.map((check) => ({ check, ...assess(check) }));
+  const groups = new Map<string, Check[]>();
+  for (const c of checks) {
+    const key = JSON.stringify([c.setting.key, c.factor]);
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  const pooled = [...groups.values()].map((group) => {
+    const check: Check = { ...group[0]!, model: '', pairs: group.flatMap((c) => c.pairs) };
+    return { check, models: group.length, ...assess(check) };
   });
+  const settingTable: Table = {
+    id: 'budget-adequacy-settings',
+    title: 'Budget adequacy per attack setting',
+    caption:
+      "Each attack setting's budget check over the examples of every model (the table below breaks it down by model). " +
+      `Rule (issue 17): median ratio at most ${BUDGET_RULE.median}, p90 at most ${BUDGET_RULE.p90}, no success gained. ` +
+      'The intervals are distribution-free 95% intervals of the median and the p90 (order statistics of the ratios); an end is empty when too few ' +
+      'examples bound it (the p90\'s upper end needs 36).',
+    columns: [
+      { key: 'setting', label: 'attack setting', kind: 'text' },
+      { key: 'settings', label: 'parameters', kind: 'code', exportOnly: true },
+      { key: 'models', label: 'models', kind: 'integer' },
+      ...COMPARISON_COLUMNS,
+      ...INTERVAL_COLUMNS,
+    ],
+    rows: pooled.map(({ check, models, comparison, verdict }) => ({
+      setting: check.setting.label,
+      settings: JSON.stringify(check.setting.params),
+      models,
+      ...comparisonCells(check, comparison, verdict),
+    })),
+  };
   const table: Table = {
     id: 'budget-adequacy',
-    title: 'Budget adequacy',
+    title: 'Budget adequacy per model',
     caption:
       'A seeded subsample of each attack setting\'s examples per model, attacked again at a multiple of its budget (4x: twice the binary-search steps ' +
       'or budgets tried of twice the iterations for C&W, EAD and the I-FGSM search; 4x the budgets tried for the FGSM search; 4x the iterations for the other ' +
@@ -63,47 +74,95 @@ export function budgetSection(ctx: ReportContext): SectionOutput {
       'Gradient calls are per example, at the budget and at the larger one.',
     groupBy: 'setting',
     modelKey: 'model',
-    columns: [
-      ...SETTING_MODEL_COLUMNS,
-      { key: 'factor', label: 'budget ×', kind: 'integer' },
-      { key: 'norm', label: 'norm', kind: 'text' },
-      { key: 'checked', label: 'examples checked', kind: 'integer' },
-      { key: 'compared', label: 'both adversarial', kind: 'integer' },
-      { key: 'medianRatio', label: 'median ratio', kind: 'number' },
-      { key: 'p90Ratio', label: 'p90 ratio', kind: 'number' },
-      { key: 'maxRatio', label: 'max ratio', kind: 'number' },
-      { key: 'gained', label: 'successes gained', kind: 'integer' },
-      { key: 'lost', label: 'successes lost', kind: 'integer' },
-      { key: 'verdict', label: 'rule', kind: 'text' },
-      { key: 'gradientCalls', label: 'gradient calls / example', kind: 'number', exportOnly: true },
-      { key: 'gradientCallsLarger', label: 'gradient calls / example, larger budget', kind: 'number', exportOnly: true },
-    ],
-    rows,
+    // With a few examples per model the intervals are mostly open: exported, not shown.
+    columns: [...SETTING_MODEL_COLUMNS, ...COMPARISON_COLUMNS, ...INTERVAL_COLUMNS.map((c) => ({ ...c, exportOnly: true }))],
+    rows: perModel.map(({ check, comparison, verdict }) => ({ ...settingModelCells(check.setting, ctx.models.get(check.model)), ...comparisonCells(check, comparison, verdict) })),
   };
-  if (checks.length === 0) {
-    return { section: { id: 'budget', title: 'Budget adequacy', blocks: [paragraph('No budget check was run (config field budgetCheck).')] }, tables: [] };
+  const labelled = (group: { check: Check; verdict: Verdict }[], verdict: Verdict) => group.filter((g) => g.verdict === verdict).map((g) => g.check.setting.label);
+  const settings = new Map<string, { label: string; verdicts: { model: string; verdict: Verdict }[] }>();
+  for (const { check, verdict } of perModel) {
+    const entry = settings.get(check.setting.key) ?? { label: check.setting.label, verdicts: [] };
+    entry.verdicts.push({ model: ctx.models.get(check.model).name, verdict });
+    settings.set(check.setting.key, entry);
   }
-  const all = [...verdicts.values()];
-  const modelCount = (models: string[], of: number) => (models.length === of ? 'on every model' : `on ${models.join(', ')}`);
-  const listed = (verdict: ReturnType<typeof budgetVerdict>) =>
-    all.flatMap((s) => {
-      const models = s.verdicts.filter((v) => v.verdict === verdict).map((v) => v.model);
-      return models.length === 0 ? [] : [`${s.setting.label} (${modelCount(models, s.verdicts.length)})`];
-    });
-  const meets = all.filter((s) => s.verdicts.every((v) => v.verdict === 'meets')).map((s) => s.setting.label);
-  const short = listed('falls short');
-  const unassessed = listed('unassessed');
+  const everyModel = [...settings.values()].filter((s) => s.verdicts.every((v) => v.verdict === 'meets')).map((s) => s.label);
+  const shortOn = [...settings.values()].flatMap((s) => {
+    const models = s.verdicts.filter((v) => v.verdict !== 'meets').map((v) => v.model);
+    return models.length === 0 ? [] : [`${s.label} (${models.length === s.verdicts.length ? 'every model' : models.join(', ')})`];
+  });
   const sizes = checks.map((c) => c.pairs.length);
   const [fewest, most] = [Math.min(...sizes), Math.max(...sizes)];
+  const list = (lead: string, labels: string[]) => (labels.length > 0 ? [`${lead}: ${labels.join('; ')}.`] : []);
   const summary = [
-    `${plural(sizes.reduce((a, b) => a + b, 0), 'example')} re-run in ${plural(all.length, 'attack setting')}, ${fewest === most ? fewest : `${fewest} to ${most}`} per model and setting.`,
-    meets.length > 0 ? `Meet the rule on every model: ${meets.join('; ')}.` : 'No setting meets the rule on every model.',
-    ...(short.length > 0 ? [`Fall short: ${short.join('; ')}.`] : []),
-    ...(unassessed.length > 0 ? [`Cannot be assessed (no example adversarial at both budgets): ${unassessed.join('; ')}.`] : []),
+    `${plural(sizes.reduce((a, b) => a + b, 0), 'example')} re-run in ${plural(settings.size, 'attack setting')}, ${fewest === most ? fewest : `${fewest} to ${most}`} per model and setting.`,
+    ...list('Over all models\' examples, meet the rule', labelled(pooled, 'meets')),
+    ...list('Fall short', labelled(pooled, 'falls short')),
+    ...list('Cannot be assessed (no example adversarial at both budgets)', labelled(pooled, 'unassessed')),
+    everyModel.length > 0 ? `Meet it on every model: ${everyModel.join('; ')}.` : 'No setting meets it on every model.',
+    ...list('Fall short or unassessed on some models', shortOn),
     // With few examples the p90 interpolates between the largest ratios: the counts say how much it rests on.
     ...(most < 20 ? ['With so few examples per model the p90 is close to the largest ratio: read it with the counts beside it.'] : []),
   ].join(' ');
-  return { section: { id: 'budget', title: 'Budget adequacy', blocks: [paragraph(summary), { kind: 'table', table }] }, tables: [table] };
+  return {
+    section: { id: 'budget', title: 'Budget adequacy', blocks: [paragraph(summary), { kind: 'table', table: settingTable }, { kind: 'table', table }] },
+    tables: [settingTable, table],
+  };
+}
+
+type Verdict = ReturnType<typeof budgetVerdict>;
+
+/** The columns a comparison fills, in both tables. */
+const COMPARISON_COLUMNS: readonly Column[] = [
+  { key: 'factor', label: 'budget ×', kind: 'integer' },
+  { key: 'norm', label: 'norm', kind: 'text' },
+  { key: 'checked', label: 'examples checked', kind: 'integer' },
+  { key: 'compared', label: 'both adversarial', kind: 'integer' },
+  { key: 'medianRatio', label: 'median ratio', kind: 'number' },
+  { key: 'p90Ratio', label: 'p90 ratio', kind: 'number' },
+  { key: 'maxRatio', label: 'max ratio', kind: 'number' },
+  { key: 'gained', label: 'successes gained', kind: 'integer' },
+  { key: 'lost', label: 'successes lost', kind: 'integer' },
+  { key: 'verdict', label: 'rule', kind: 'text' },
+  { key: 'gradientCalls', label: 'gradient calls / example', kind: 'number', exportOnly: true },
+  { key: 'gradientCallsLarger', label: 'gradient calls / example, larger budget', kind: 'number', exportOnly: true },
+];
+
+/** The 95% intervals of the median and p90 ratios (BudgetComparison); an open end is empty. */
+const INTERVAL_COLUMNS: readonly Column[] = [
+  { key: 'medianLow', label: 'median 95% low', kind: 'number' },
+  { key: 'medianHigh', label: 'median 95% high', kind: 'number' },
+  { key: 'p90Low', label: 'p90 95% low', kind: 'number' },
+  { key: 'p90High', label: 'p90 95% high', kind: 'number' },
+];
+
+/** Compares a check's pairs in the norm its attack minimises, and judges the comparison by the rule. */
+function assess({ setting, attack, pairs }: Check): { comparison: BudgetComparison; verdict: Verdict } {
+  const norm = minimisedNorm(attack, setting.params);
+  const outcome = (r: Pick<AttackRow, 'status' | 'l1' | 'l2' | 'linf'>): BudgetOutcome => ({ success: r.status === 'success', distortion: norm ? r[norm] : null });
+  const comparison = compareBudgets(pairs.map((p) => ({ base: outcome(p.base), larger: outcome(p.larger) })), norm !== undefined);
+  return { comparison, verdict: budgetVerdict(comparison, norm !== undefined) };
+}
+
+function comparisonCells({ setting, attack, factor, pairs }: Check, c: BudgetComparison, verdict: Verdict): Row {
+  const norm = minimisedNorm(attack, setting.params);
+  return {
+    factor,
+    norm: norm ? NORM_LABELS[norm] : null,
+    checked: pairs.length,
+    compared: c.compared,
+    medianRatio: c.median ?? null,
+    p90Ratio: c.p90 ?? null,
+    maxRatio: c.max ?? null,
+    gained: c.gained,
+    lost: c.lost,
+    verdict,
+    gradientCalls: mean(pairs.map((p) => p.base.gradientCalls)),
+    gradientCallsLarger: mean(pairs.map((p) => p.larger.gradientCalls)),
+    medianLow: c.medianInterval.low ?? null,
+    medianHigh: c.medianInterval.high ?? null,
+    p90Low: c.p90Interval.low ?? null,
+    p90High: c.p90Interval.high ?? null,
+  };
 }
 
 /** The budget rows joined with the attack rows they re-run, per setting (catalog order) and model (row order). */

@@ -2,6 +2,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { quantileInterval } from '../../../src/analysis/stats.js';
 import { exampleRng } from '../../../src/core/rng.js';
 import { canonicalJson } from '../../../src/records/canonical-json.js';
 import type { AttackRow, BudgetRow } from '../../../src/records/records.js';
@@ -99,12 +100,9 @@ test('budgetCheck: a seeded subsample of each attack setting with a budget is re
   const table = readTable('budget-adequacy');
   assert.equal(table.rows.length, 3 * 3, 'I-FGSM x 2 target kinds and C&W, per model');
   let withRatios = 0;
-  for (const row of table.rows) {
-    const settings = canonicalJson(JSON.parse(row.settings as string));
-    const sha = shaByName.get(row.model as string)!;
-    const pairs = budget
-      .filter((b) => b.modelSha256 === sha && b.baseSettings === settings)
-      .map((b) => ({ larger: b, base: attacks.find((a) => a.modelSha256 === sha && a.itemId === b.itemId && a.settings === settings)! }));
+  // The ratios and verdict of a set of budget rows, recomputed from the store.
+  const judge = (rows: readonly BudgetRow[], settings: string) => {
+    const pairs = rows.map((b) => ({ larger: b, base: attacks.find((a) => a.modelSha256 === b.modelSha256 && a.itemId === b.itemId && a.settings === settings)! }));
     const norm = normOf(pairs[0]!.base);
     const ratios = pairs
       .filter((p) => p.base.status === 'success' && p.larger.status === 'success')
@@ -113,22 +111,38 @@ test('budgetCheck: a seeded subsample of each attack setting with a budget is re
     const gained = pairs.filter((p) => p.base.status !== 'success' && p.larger.status === 'success').length;
     const lost = pairs.filter((p) => p.base.status === 'success' && p.larger.status !== 'success').length;
     const none = ratios.length === 0;
-    assert.deepEqual(
-      [row.checked, row.compared, row.medianRatio, row.p90Ratio, row.maxRatio, row.gained, row.lost, row.norm],
-      [pairs.length, ratios.length, none ? null : quantile(ratios, 0.5), none ? null : quantile(ratios, 0.9), none ? null : ratios.at(-1), gained, lost, norm === 'l2' ? 'L2' : 'L∞'],
-      `${row.setting} on ${row.model}`,
-    );
     const verdict = gained > 0 ? 'falls short' : none ? 'unassessed' : quantile(ratios, 0.5) <= 1.01 && quantile(ratios, 0.9) <= 1.05 ? 'meets' : 'falls short';
-    assert.equal(row.verdict, verdict);
-    if (!none) withRatios++;
+    const cells = [pairs.length, ratios.length, none ? null : quantile(ratios, 0.5), none ? null : quantile(ratios, 0.9), none ? null : ratios.at(-1), gained, lost, norm === 'l2' ? 'L2' : 'L∞', verdict];
+    return { ratios, cells };
+  };
+  const cellsOf = (row: Record<string, unknown>) => [row.checked, row.compared, row.medianRatio, row.p90Ratio, row.maxRatio, row.gained, row.lost, row.norm, row.verdict];
+  for (const row of table.rows) {
+    const settings = canonicalJson(JSON.parse(row.settings as string));
+    const sha = shaByName.get(row.model as string)!;
+    const { ratios, cells } = judge(budget.filter((b) => b.modelSha256 === sha && b.baseSettings === settings), settings);
+    assert.deepEqual(cellsOf(row), cells, `${row.setting} on ${row.model}`);
+    if (ratios.length > 0) withRatios++;
   }
   assert.ok(withRatios > 0, 'some ratios were measured');
-  // The sentence names the settings that meet the rule on every model, from the same verdicts.
+  // Per setting, over every model's rows, with the quantiles' distribution-free intervals.
+  const pooled = readTable('budget-adequacy-settings');
+  assert.equal(pooled.rows.length, 3, 'I-FGSM x 2 target kinds and C&W');
+  for (const row of pooled.rows) {
+    const settings = canonicalJson(JSON.parse(row.settings as string));
+    const { ratios, cells } = judge(budget.filter((b) => b.baseSettings === settings), settings);
+    assert.deepEqual(cellsOf(row), cells, row.setting as string);
+    assert.equal(row.models, shas.length);
+    const [median, p90] = [quantileInterval(ratios, 0.5), quantileInterval(ratios, 0.9)];
+    assert.deepEqual([row.medianLow, row.medianHigh, row.p90Low, row.p90High], [median.low, median.high, p90.low, p90.high].map((v) => v ?? null));
+  }
+  // The sentence names the settings that meet the rule over all examples and on every model, from the same verdicts.
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { sections: { id: string; blocks: { kind: string; text?: string }[] }[] };
   const sentence = report.sections.find((x) => x.id === 'budget')!.blocks[0]!.text!;
+  const meetingPooled = pooled.rows.filter((r) => r.verdict === 'meets').map((r) => r.setting as string);
+  if (meetingPooled.length > 0) assert.ok(sentence.includes(`Over all models' examples, meet the rule: ${meetingPooled.join('; ')}.`), sentence);
   const labels = [...new Set(table.rows.map((r) => r.setting as string))];
   const meeting = labels.filter((label) => table.rows.filter((r) => r.setting === label).every((r) => r.verdict === 'meets'));
-  assert.ok(sentence.includes(meeting.length ? `Meet the rule on every model: ${meeting.join('; ')}.` : 'No setting meets the rule on every model.'), sentence);
+  assert.ok(sentence.includes(meeting.length ? `Meet it on every model: ${meeting.join('; ')}.` : 'No setting meets it on every model.'), sentence);
   for (const label of labels.filter((l) => !meeting.includes(l))) assert.ok(sentence.includes(label), `${label} is named as falling short or unassessed`);
   assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /Budget adequacy/);
 
