@@ -4,8 +4,9 @@ import { ZOO_PREFIX, type StudyConfigInput } from '../config-schema.js';
 /**
  * The attack budgets of the mini study, in one place, each merged over the named preset's parameters: the
  * cheapest measured to keep per-example distortions within the budget rule of issue 17 (median within 1%,
- * p90 within 5% of the paper's budget, no success missed), so that the mini study's numbers are the
- * paper's protocol's, not biased by a short budget.
+ * p90 within 5% of the paper's budget or of 4x itself, no success missed), so that the mini study's
+ * numbers are the paper's protocol's, not biased by a short budget. The study's budget check measures the
+ * same again on every model (the report's budget-adequacy tables).
  */
 export const MINI_BUDGETS = {
   fgsmSearch: { attempts: 9 },
@@ -13,8 +14,9 @@ export const MINI_BUDGETS = {
   // finer path), so this was measured as the study's budget check measures it, against 4x itself, 120 x 18.
   // Per-example smallest eps (64 examples each), median and p90, no success gained: zoo:resnet-20 +0.7% and
   // +5.4%, zoo:alexnet-mini +0.7% and +2.4%, zoo:inception-v1-mini +0.8% and +1.7%, at 540 gradient calls
-  // per example. Against the same references 30 x 9 gave +0.9/+6.3%, +1.1/+4.3% and +1.6/+3.2%, and the
-  // paper's own 50 x 9 +0.7/+4.4%, +0.8/+2.3% and +1.0/+2.1%.
+  // per example; pooled over the three (192 examples), median +0.7% and p90 +2.4% (distribution-free 95%
+  // interval +1.7% to +4.1%). Against the same references 30 x 9 gave +0.9/+6.3%, +1.1/+4.3% and
+  // +1.6/+3.2%, and the paper's own 50 x 9 +0.7/+4.4%, +0.8/+2.3% and +1.0/+2.1%.
   ifgsmSearch: { iterations: 60, attempts: 9 },
   // Per-example L2 against the paper's 1000 x 9 (issue 17; 32 examples each, median and p90, no success
   // missed): zoo:resnet-20 +0.2% and +2.0% at 423 gradient calls per example (the paper's 4455),
@@ -26,16 +28,16 @@ export const MINI_BUDGETS = {
   // faster it gets there; at the crossing itself (linearStart 1) ResNet-50's first step crawled and the
   // median fell 3.4% short at 971 calls.
   cw: { iterations: 200, binarySteps: 5, lr: 0.01, lrDecay: 'cosine', lrPerDistance: 0.3, linearStart: 2, growth: 2, warmStart: true, minGain: 0.001 },
-  // Measured against the paper's 1000 x 9 on zoo:resnet-20 (32 examples, issue 17), per-example L1:
-  // median +1.1%, p90 +23%, no success missed, at 483 gradient calls per example (the paper's 1909) and
-  // 345 forward calls (needsLogits spares the rest). EAD's L1 varies between budgets example by example:
-  // the earlier mini budget, 500 x 9 from c = 0.01, met median -0.5% but p90 +15% at 1089 calls. Against 4x
-  // the paper's budget (2000 x 18, 8156 calls) the paper's own 1000 x 9 gives +0.7% and +4.6%, this budget
-  // +1.8% and +14%, the earlier 500 x 9 +0.3% and +7.9%; longer steps with fewer constants (600 x 3,
-  // 1000 x 2) or shorter ones with more (150 x 12, 100 x 10) did worse. No budget measured below the
-  // paper's met the p90 rule: EAD's L1 keeps the smallest of many noisy iterates, and it takes about the
-  // paper's number of them. The median, which the study reports, is within 2%.
-  ead: { iterations: 300, binarySteps: 6, linearStart: 10, growth: 10 },
+  // The paper's 9 constants of 400 steps each, from 10x the linearised crossing (the steps from c = 0.01
+  // below the threshold are wasted). Measured as the budget check measures it, against 4x the paper's
+  // budget (2000 x 18, about 8,100 gradient calls per example), per-example L1 over 32 examples each of
+  // zoo:resnet-20 and zoo:alexnet-mini pooled: median +0.4%, p90 +3.8% (distribution-free 95% interval
+  // +2.7% to +17%), no success gained, at 976 gradient calls per example; the paper's own 1000 x 9 gives
+  // +0.9% and +3.4% at 1,968. EAD's L1 rule keeps the smallest of many noisy iterates, so it needs the
+  // paper's number of constants: 300 x 6 (488 calls) gave +1.7% and +12% (interval +10% to +40%), and
+  // longer steps with fewer constants (600 x 3, 1000 x 2) or shorter ones with more (150 x 12, 100 x 10)
+  // were worse on zoo:resnet-20.
+  ead: { iterations: 400, binarySteps: 9, linearStart: 10, growth: 10 },
 } as const;
 
 /**
