@@ -15,6 +15,16 @@ export function formatInteger(v: number | null): string {
   return v === null ? MISSING : v.toLocaleString('en-US', { maximumFractionDigits: 0 });
 }
 
+/**
+ * A ratio near 1 as its signed change in percent to 2 decimals (1.0037: +0.37%), where 3 significant digits
+ * would show 1.00 for anything within half a percent, the resolution budget rules are stated in.
+ */
+export function formatChange(v: number | null): string {
+  if (v === null) return MISSING;
+  const percent = (v - 1) * 100;
+  return `${percent < 0 ? '−' : '+'}${Math.abs(percent).toFixed(2)}%`;
+}
+
 /** 3 significant digits, in plain notation unless the value is tiny or huge. */
 export function formatNumber(v: number | null): string {
   if (v === null) return MISSING;

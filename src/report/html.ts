@@ -1,5 +1,5 @@
 import type { ChartSpec } from './chart.js';
-import { formatFraction, formatInteger, formatNumber, formatRatio, formatSi, MISSING } from './format.js';
+import { formatChange, formatFraction, formatInteger, formatNumber, formatRatio, formatSi, MISSING } from './format.js';
 import { PAGE_SCRIPT } from './page-script.js';
 import { PAGE_STYLE } from './page-style.js';
 import { chartsOf, type ReportModel } from './report-model.js';
@@ -135,6 +135,8 @@ function formatCell(c: Column, v: Cell): string {
   switch (c.kind) {
     case 'fraction':
       return formatFraction(v);
+    case 'change':
+      return formatChange(v);
     case 'integer':
       return formatInteger(v);
     case 'si':

@@ -13,6 +13,8 @@ export type ColumnKind =
   | 'fraction'
   /** A measured quantity (distortion, score, coefficient), shown to 3 significant digits. */
   | 'number'
+  /** A ratio to a reference near 1 (distortion at a budget / at a larger one), shown as its change: 1.0037 as +0.37%. */
+  | 'change'
   /** A large count (parameters, FLOPs), shown with an SI prefix. */
   | 'si'
   | 'boolean'

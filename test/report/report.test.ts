@@ -11,7 +11,7 @@ import { wilsonInterval } from '../../src/analysis/proportion.js';
 import type { AccuracyRow } from '../../src/records/records.js';
 import { UserError } from '../../src/core/errors.js';
 import { toCsv } from '../../src/report/csv.js';
-import { formatInterval } from '../../src/report/format.js';
+import { formatChange, formatInterval } from '../../src/report/format.js';
 import { chartElementId, renderHtml } from '../../src/report/html.js';
 import { buildReport, chartsOf, type ReportData } from '../../src/report/report-model.js';
 import { equation } from '../../src/report/sections/scaling.js';
@@ -380,5 +380,15 @@ describe('writeReport', () => {
     } finally {
       await rm(out, { recursive: true, force: true });
     }
+  });
+});
+
+describe('formatChange', () => {
+  it('shows a ratio near 1 as its signed change in percent, where 3 significant digits would hide it', () => {
+    assert.equal(formatChange(1.0037), '+0.37%');
+    assert.equal(formatChange(0.9912), '−0.88%');
+    assert.equal(formatChange(1), '+0.00%');
+    assert.equal(formatChange(2.1033), '+110.33%');
+    assert.equal(formatChange(null), '—');
   });
 });

@@ -2,7 +2,7 @@ import { minimisedNorm } from '../../analysis/minimal-distortion.js';
 import { BUDGET_RULE, budgetVerdict, compareBudgets, type BudgetComparison, type BudgetOutcome } from '../../analysis/budget-adequacy.js';
 import type { AttackRow, BudgetRow } from '../../records/records.js';
 import type { ReportContext, SectionOutput } from '../report-context.js';
-import { NORM_LABELS, plural } from '../format.js';
+import { formatChange, NORM_LABELS, plural } from '../format.js';
 import { paragraph } from '../section.js';
 import { SETTING_MODEL_COLUMNS, settingModelCells } from '../setting-columns.js';
 import type { Setting } from '../settings.js';
@@ -44,8 +44,8 @@ export function budgetSection(ctx: ReportContext): SectionOutput {
     title: 'Budget adequacy per attack setting',
     caption:
       "Each attack setting's budget check over the examples of every model (the table below breaks it down by model). " +
-      `Rule (issue 17): median ratio at most ${BUDGET_RULE.median}, p90 at most ${BUDGET_RULE.p90}, no success gained. ` +
-      'The intervals are distribution-free 95% intervals of the median and the p90 (order statistics of the ratios); an end is empty when too few ' +
+      `Rule (issue 17): median ratio at most ${formatChange(BUDGET_RULE.median)}, p90 at most ${formatChange(BUDGET_RULE.p90)}, no success gained. ` +
+      'The intervals are distribution-free 95% intervals of the median and the p90 (order statistics of the ratios); an end is — when too few ' +
       'examples bound it (the p90\'s upper end needs 36).',
     columns: [
       { key: 'setting', label: 'attack setting', kind: 'text' },
@@ -69,8 +69,8 @@ export function budgetSection(ctx: ReportContext): SectionOutput {
       'or budgets tried of twice the iterations for C&W, EAD and the I-FGSM search; 4x the budgets tried for the FGSM search; 4x the iterations for the other ' +
       'iterative attacks; FGSM has no budget). ' +
       'Ratio = distortion at the budget / distortion at the larger budget, in the norm the attack minimises, on the examples both budgets made adversarial ' +
-      '(above 1: the budget stopped short). Gained: examples only the larger budget broke; lost: the reverse. ' +
-      `Rule (issue 17): median ratio at most ${BUDGET_RULE.median}, p90 at most ${BUDGET_RULE.p90}, no success gained; without a minimised norm (a fixed-ball attack), no success gained. ` +
+      '(above 1: the budget stopped short), shown as its change (+2.00%: 2% more distortion than the larger budget needed). Gained: examples only the larger budget broke; lost: the reverse. ' +
+      `Rule (issue 17): median ratio at most ${formatChange(BUDGET_RULE.median)}, p90 at most ${formatChange(BUDGET_RULE.p90)}, no success gained; without a minimised norm (a fixed-ball attack), no success gained. ` +
       'Gradient calls are per example, at the budget and at the larger one.',
     groupBy: 'setting',
     modelKey: 'model',
@@ -117,9 +117,9 @@ const COMPARISON_COLUMNS: readonly Column[] = [
   { key: 'norm', label: 'norm', kind: 'text' },
   { key: 'checked', label: 'examples checked', kind: 'integer' },
   { key: 'compared', label: 'both adversarial', kind: 'integer' },
-  { key: 'medianRatio', label: 'median ratio', kind: 'number' },
-  { key: 'p90Ratio', label: 'p90 ratio', kind: 'number' },
-  { key: 'maxRatio', label: 'max ratio', kind: 'number' },
+  { key: 'medianRatio', label: 'median ratio', kind: 'change' },
+  { key: 'p90Ratio', label: 'p90 ratio', kind: 'change' },
+  { key: 'maxRatio', label: 'max ratio', kind: 'change' },
   { key: 'gained', label: 'successes gained', kind: 'integer' },
   { key: 'lost', label: 'successes lost', kind: 'integer' },
   { key: 'verdict', label: 'rule', kind: 'text' },
@@ -129,10 +129,10 @@ const COMPARISON_COLUMNS: readonly Column[] = [
 
 /** The 95% intervals of the median and p90 ratios (BudgetComparison); an open end is empty. */
 const INTERVAL_COLUMNS: readonly Column[] = [
-  { key: 'medianLow', label: 'median 95% low', kind: 'number' },
-  { key: 'medianHigh', label: 'median 95% high', kind: 'number' },
-  { key: 'p90Low', label: 'p90 95% low', kind: 'number' },
-  { key: 'p90High', label: 'p90 95% high', kind: 'number' },
+  { key: 'medianLow', label: 'median 95% low', kind: 'change' },
+  { key: 'medianHigh', label: 'median 95% high', kind: 'change' },
+  { key: 'p90Low', label: 'p90 95% low', kind: 'change' },
+  { key: 'p90High', label: 'p90 95% high', kind: 'change' },
 ];
 
 /** Compares a check's pairs in the norm its attack minimises, and judges the comparison by the rule. */

@@ -31,7 +31,7 @@ export function referenceSection(ctx: ReportContext): SectionOutput {
     title: 'Distance to the reference minima',
     caption:
       'The reference of an example is the smallest distortion, per norm, that any minimal-distortion attack setting of the study found on it (per model and target kind; successes only). ' +
-      'Each setting is compared in the norm it minimises. Ratio = the setting\'s distortion / the reference, over the examples it broke (1: it found the reference). ' +
+      'Each setting is compared in the norm it minimises. Ratio = the setting\'s distortion / the reference, over the examples it broke, shown as its change (+0.00%: it found the reference). ' +
       `Within ${REFERENCE_TOLERANCE * 100}%: examples where the ratio is at most ${1 + REFERENCE_TOLERANCE}; missed: examples it failed on while another setting broke them; ` +
       'both over the examples the setting attacked that some setting broke. A large distance or many misses points to a weak attack or masked gradients, not to robustness.',
     groupBy: 'setting',
@@ -41,8 +41,8 @@ export function referenceSection(ctx: ReportContext): SectionOutput {
       { key: 'norm', label: 'norm', kind: 'text' },
       { key: 'examples', label: 'examples with a reference', kind: 'integer' },
       { key: 'compared', label: 'broken by this setting', kind: 'integer' },
-      { key: 'medianRatio', label: 'median ratio', kind: 'number' },
-      { key: 'p90Ratio', label: 'p90 ratio', kind: 'number' },
+      { key: 'medianRatio', label: 'median ratio', kind: 'change' },
+      { key: 'p90Ratio', label: 'p90 ratio', kind: 'change' },
       { key: 'within', label: `within ${REFERENCE_TOLERANCE * 100}%`, kind: 'ratio' },
       { key: 'missed', label: 'missed', kind: 'ratio' },
     ],
