@@ -51,8 +51,8 @@ export function budgetSection(ctx: ReportContext): SectionOutput {
       { key: 'setting', label: 'attack setting', kind: 'text' },
       { key: 'settings', label: 'parameters', kind: 'code', exportOnly: true },
       { key: 'models', label: 'models', kind: 'integer' },
-      ...COMPARISON_COLUMNS,
-      ...INTERVAL_COLUMNS,
+      // Each interval beside its statistic: the reader compares the two with the rule.
+      ...COMPARISON_COLUMNS.flatMap((c) => [c, ...INTERVAL_COLUMNS.filter((i) => i.key.startsWith(c.key.replace('Ratio', '')))]),
     ],
     rows: pooled.map(({ check, models, comparison, verdict }) => ({
       setting: check.setting.label,
@@ -78,30 +78,25 @@ export function budgetSection(ctx: ReportContext): SectionOutput {
     columns: [...SETTING_MODEL_COLUMNS, ...COMPARISON_COLUMNS, ...INTERVAL_COLUMNS.map((c) => ({ ...c, exportOnly: true }))],
     rows: perModel.map(({ check, comparison, verdict }) => ({ ...settingModelCells(check.setting, ctx.models.get(check.model)), ...comparisonCells(check, comparison, verdict) })),
   };
-  const labelled = (group: { check: Check; verdict: Verdict }[], verdict: Verdict) => group.filter((g) => g.verdict === verdict).map((g) => g.check.setting.label);
-  const settings = new Map<string, { label: string; verdicts: { model: string; verdict: Verdict }[] }>();
+  const named = (verdict: Verdict) => pooled.filter((g) => g.verdict === verdict).map((g) => `${g.check.setting.label}${verdict === 'falls short' ? ` (${shortfall(g.comparison)})` : ''}`);
+  const perSetting = new Map<string, { label: string; meets: number; models: number }>();
   for (const { check, verdict } of perModel) {
-    const entry = settings.get(check.setting.key) ?? { label: check.setting.label, verdicts: [] };
-    entry.verdicts.push({ model: ctx.models.get(check.model).name, verdict });
-    settings.set(check.setting.key, entry);
+    const entry = perSetting.get(check.setting.key) ?? { label: check.setting.label, meets: 0, models: 0 };
+    entry.models++;
+    if (verdict === 'meets') entry.meets++;
+    perSetting.set(check.setting.key, entry);
   }
-  const everyModel = [...settings.values()].filter((s) => s.verdicts.every((v) => v.verdict === 'meets')).map((s) => s.label);
-  const shortOn = [...settings.values()].flatMap((s) => {
-    const models = s.verdicts.filter((v) => v.verdict !== 'meets').map((v) => v.model);
-    return models.length === 0 ? [] : [`${s.label} (${models.length === s.verdicts.length ? 'every model' : models.join(', ')})`];
-  });
   const sizes = checks.map((c) => c.pairs.length);
   const [fewest, most] = [Math.min(...sizes), Math.max(...sizes)];
   const list = (lead: string, labels: string[]) => (labels.length > 0 ? [`${lead}: ${labels.join('; ')}.`] : []);
   const summary = [
-    `${plural(sizes.reduce((a, b) => a + b, 0), 'example')} re-run in ${plural(settings.size, 'attack setting')}, ${fewest === most ? fewest : `${fewest} to ${most}`} per model and setting.`,
-    ...list('Over all models\' examples, meet the rule', labelled(pooled, 'meets')),
-    ...list('Fall short', labelled(pooled, 'falls short')),
-    ...list('Cannot be assessed (no example adversarial at both budgets)', labelled(pooled, 'unassessed')),
-    everyModel.length > 0 ? `Meet it on every model: ${everyModel.join('; ')}.` : 'No setting meets it on every model.',
-    ...list('Fall short or unassessed on some models', shortOn),
-    // With few examples the p90 interpolates between the largest ratios: the counts say how much it rests on.
-    ...(most < 20 ? ['With so few examples per model the p90 is close to the largest ratio: read it with the counts beside it.'] : []),
+    `${plural(sizes.reduce((a, b) => a + b, 0), 'example')} re-run in ${plural(perSetting.size, 'attack setting')}, ${fewest === most ? fewest : `${fewest} to ${most}`} per model and setting.`,
+    ...list("Over all models' examples, meet the rule", named('meets')),
+    ...list('Fall short', named('falls short')),
+    ...list('Cannot be assessed (no example adversarial at both budgets)', named('unassessed')),
+    `Per model: ${[...perSetting.values()].map((e) => `${e.label} meets it on ${e.meets} of ${plural(e.models, 'model')}`).join('; ')}` +
+      // With few examples the p90 interpolates between the largest ratios: a per-model verdict rests on them.
+      (most < 20 ? ', where so few examples put the p90 close to the largest ratio.' : '.'),
   ].join(' ');
   return {
     section: { id: 'budget', title: 'Budget adequacy', blocks: [paragraph(summary), { kind: 'table', table: settingTable }, { kind: 'table', table }] },
@@ -134,6 +129,12 @@ const INTERVAL_COLUMNS: readonly Column[] = [
   { key: 'p90Low', label: 'p90 95% low', kind: 'change' },
   { key: 'p90High', label: 'p90 95% high', kind: 'change' },
 ];
+
+/** What fails the rule first: a success gained, else the median, else the p90. */
+function shortfall(c: BudgetComparison): string {
+  if (c.gained > 0) return `${plural(c.gained, 'success', 'successes')} gained`;
+  return c.median! > BUDGET_RULE.median ? `median ${formatChange(c.median!)}` : `p90 ${formatChange(c.p90!)}`;
+}
 
 /** Compares a check's pairs in the norm its attack minimises, and judges the comparison by the rule. */
 function assess({ setting, attack, pairs }: Check): { comparison: BudgetComparison; verdict: Verdict } {
