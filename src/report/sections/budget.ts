@@ -122,7 +122,7 @@ const COMPARISON_COLUMNS: readonly Column[] = [
   { key: 'gradientCallsLarger', label: 'gradient calls / example, larger budget', kind: 'number', exportOnly: true },
 ];
 
-/** The 95% intervals of the median and p90 ratios (BudgetComparison); an open end is empty. */
+/** The 95% intervals of the median and p90 ratios (BudgetComparison); an open end is null (shown as —). */
 const INTERVAL_COLUMNS: readonly Column[] = [
   { key: 'medianLow', label: 'median 95% low', kind: 'change' },
   { key: 'medianHigh', label: 'median 95% high', kind: 'change' },
