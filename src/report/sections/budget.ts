@@ -1,4 +1,5 @@
 import { minimisedNorm } from '../../analysis/minimal-distortion.js';
+import type { LpNorm } from '../../core/lp.js';
 import { BUDGET_RULE, budgetVerdict, compareBudgets, type BudgetComparison, type BudgetOutcome } from '../../analysis/budget-adequacy.js';
 import type { AttackRow, BudgetRow } from '../../records/records.js';
 import type { ReportContext, SectionOutput } from '../report-context.js';
@@ -29,7 +30,7 @@ export function budgetSection(ctx: ReportContext): SectionOutput {
   if (checks.length === 0) {
     return { section: { id: 'budget', title: 'Budget adequacy', blocks: [paragraph('No budget check was run (config field budgetCheck).')] }, tables: [] };
   }
-  const perModel = checks.map((check) => ({ check, ...assess(check) }));
+  const perModel = checks.map((check) => ({ check, assessment: assess(check) }));
   const groups = new Map<string, Check[]>();
   for (const c of checks) {
     const key = JSON.stringify([c.setting.key, c.factor]);
@@ -37,7 +38,7 @@ export function budgetSection(ctx: ReportContext): SectionOutput {
   }
   const pooled = [...groups.values()].map((group) => {
     const check: Check = { ...group[0]!, model: '', pairs: group.flatMap((c) => c.pairs) };
-    return { check, models: group.length, ...assess(check) };
+    return { check, models: group.length, assessment: assess(check) };
   });
   const settingTable: Table = {
     id: 'budget-adequacy-settings',
@@ -54,11 +55,11 @@ export function budgetSection(ctx: ReportContext): SectionOutput {
       // Each interval beside its statistic: the reader compares the two with the rule.
       ...COMPARISON_COLUMNS.flatMap((c) => [c, ...INTERVAL_COLUMNS.filter((i) => i.key.startsWith(c.key.replace('Ratio', '')))]),
     ],
-    rows: pooled.map(({ check, models, comparison, verdict }) => ({
+    rows: pooled.map(({ check, models, assessment }) => ({
       setting: check.setting.label,
       settings: JSON.stringify(check.setting.params),
       models,
-      ...comparisonCells(check, comparison, verdict),
+      ...comparisonCells(check, assessment),
     })),
   };
   const table: Table = {
@@ -76,11 +77,12 @@ export function budgetSection(ctx: ReportContext): SectionOutput {
     modelKey: 'model',
     // With a few examples per model the intervals are mostly open: exported, not shown.
     columns: [...SETTING_MODEL_COLUMNS, ...COMPARISON_COLUMNS, ...INTERVAL_COLUMNS.map((c) => ({ ...c, exportOnly: true }))],
-    rows: perModel.map(({ check, comparison, verdict }) => ({ ...settingModelCells(check.setting, ctx.models.get(check.model)), ...comparisonCells(check, comparison, verdict) })),
+    rows: perModel.map(({ check, assessment }) => ({ ...settingModelCells(check.setting, ctx.models.get(check.model)), ...comparisonCells(check, assessment) })),
   };
-  const named = (verdict: Verdict) => pooled.filter((g) => g.verdict === verdict).map((g) => `${g.check.setting.label}${verdict === 'falls short' ? ` (${shortfall(g.comparison)})` : ''}`);
+  const named = (verdict: Verdict) =>
+    pooled.filter((g) => g.assessment.verdict === verdict).map((g) => `${g.check.setting.label}${verdict === 'falls short' ? ` (${shortfall(g.assessment.comparison)})` : ''}`);
   const perSetting = new Map<string, { label: string; meets: number; models: number }>();
-  for (const { check, verdict } of perModel) {
+  for (const { check, assessment: { verdict } } of perModel) {
     const entry = perSetting.get(check.setting.key) ?? { label: check.setting.label, meets: 0, models: 0 };
     entry.models++;
     if (verdict === 'meets') entry.meets++;
@@ -136,16 +138,21 @@ function shortfall(c: BudgetComparison): string {
   return c.median! > BUDGET_RULE.median ? `median ${formatChange(c.median!)}` : `p90 ${formatChange(c.p90!)}`;
 }
 
-/** Compares a check's pairs in the norm its attack minimises, and judges the comparison by the rule. */
-function assess({ setting, attack, pairs }: Check): { comparison: BudgetComparison; verdict: Verdict } {
+/** A check's comparison in the norm its attack minimises (undefined: success only), judged by the rule. */
+interface Assessment {
+  norm: LpNorm | undefined;
+  comparison: BudgetComparison;
+  verdict: Verdict;
+}
+
+function assess({ setting, attack, pairs }: Check): Assessment {
   const norm = minimisedNorm(attack, setting.params);
   const outcome = (r: Pick<AttackRow, 'status' | 'l1' | 'l2' | 'linf'>): BudgetOutcome => ({ success: r.status === 'success', distortion: norm ? r[norm] : null });
   const comparison = compareBudgets(pairs.map((p) => ({ base: outcome(p.base), larger: outcome(p.larger) })), norm !== undefined);
-  return { comparison, verdict: budgetVerdict(comparison, norm !== undefined) };
+  return { norm, comparison, verdict: budgetVerdict(comparison, norm !== undefined) };
 }
 
-function comparisonCells({ setting, attack, factor, pairs }: Check, c: BudgetComparison, verdict: Verdict): Row {
-  const norm = minimisedNorm(attack, setting.params);
+function comparisonCells({ factor, pairs }: Check, { norm, comparison: c, verdict }: Assessment): Row {
   return {
     factor,
     norm: norm ? NORM_LABELS[norm] : null,
