@@ -138,6 +138,20 @@ describe('failures', () => {
     assert.ok(previous!.every(Boolean));
   });
 
+  it('the I-FGSM search grows eps to 1 at most and ends when that fails; capEps=false doubles on', async () => {
+    // A gap of 1000 logits: no image in the box reaches class 1, so every budget fails.
+    const far = linearSetup([1000], 2, 4);
+    const run = async (capEps: boolean) => {
+      const before = far.model.calls.gradient;
+      const results = await attack('ifgsm', { search: true, eps: 0.25, iterations: 5, attempts: 9, capEps }, far.model, far.x, far.labels);
+      assert.ok(results.every((r) => r.status === 'failed'));
+      return { perExample: results.map((r) => [r.gradientCalls, r.forwardCalls]), batchCalls: far.model.calls.gradient - before };
+    };
+    // Capped: 0.25, 0.5 and 1 (3 attempts of 5 steps); uncapped: all 9, up to 0.25 x 2^8 = 64.
+    assert.deepEqual(await run(true), { perExample: [[15, 3], [15, 3]], batchCalls: 15 });
+    assert.deepEqual(await run(false), { perExample: [[45, 9], [45, 9]], batchCalls: 45 });
+  });
+
   it('an I-FGSM search whose every budget fails returns no image and no eps', async () => {
     const results = await attack('ifgsm', { search: true, eps: 1e-6, attempts: 3 }, s.model, s.x, s.labels);
     for (const r of results) assert.deepEqual([r.status, r.adversarial, r.eps], ['failed', undefined, undefined]);

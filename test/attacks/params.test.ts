@@ -27,8 +27,8 @@ describe('attack registry and parameters', () => {
   });
 
   it('accepts CLI strings for numbers and booleans', () => {
-    const { params } = resolveAttack('ifgsm', { eps: '0.25', iterations: '30', search: 'true' });
-    assert.deepEqual(params, { eps: 0.25, iterations: 30, loss: 'ce', search: true, attempts: 9 });
+    const { params } = resolveAttack('ifgsm', { eps: '0.25', iterations: '30', search: 'true', capEps: 'false' });
+    assert.deepEqual(params, { eps: 0.25, iterations: 30, loss: 'ce', search: true, attempts: 9, capEps: false });
   });
 
   it('rejects unknown keys and bad values, naming the key and what it expects', () => {
@@ -44,7 +44,7 @@ describe('attack registry and parameters', () => {
   });
 
   it("has the study's presets, and overrides apply on top of them", () => {
-    assert.deepEqual(resolveAttack('paper-ifgsm-search').params, { eps: 0.02, iterations: 50, loss: 'ce', search: true, attempts: 9 });
+    assert.deepEqual(resolveAttack('paper-ifgsm-search').params, { eps: 0.02, iterations: 50, loss: 'ce', search: true, attempts: 9, capEps: true });
     const cw = resolveAttack('paper-cw', { kappa: '20' });
     assert.equal(cw.attack.name, 'cw-l2');
     assert.equal(cw.preset, 'paper-cw');
