@@ -11,6 +11,7 @@ export const constantSearchParams = {
   binarySteps: num(z.number().int().positive(), 9, 'binary-search steps on c (x10 until the first success, then bisect)'),
   iterations: num(z.number().int().positive(), 1000, 'optimisation steps per binary-search step'),
   abortEarly: flag(true, 'end a binary-search step when the loss has not fallen by 0.01% over a tenth of the iterations'),
+  abortAfterSuccess: flag(true, "early abort may also end a step that has found an adversarial iterate (the original's); off: only a step without one ends early, and a successful step runs all its iterations"),
   warmStart: flag(false, 'start every binary-search step after the first success from the best adversarial iterate instead of the clean image'),
   minGain: num(z.number().nonnegative(), 0, 'end the binary search when a step inside the bracket improves the best distance by less than this fraction (0: never)'),
   linearStart: num(z.number().nonnegative(), 0, "start each example's search at this multiple of the constant where a first-order model of its margin m at the clean image is just crossed, 2 m / ||grad m||^2 (0: start at c, as does a vanishing gradient)"),
@@ -22,6 +23,13 @@ export interface ConstantSearchSettings {
   binarySteps: number;
   iterations: number;
   abortEarly: boolean;
+  /**
+   * Whether early abort may end a step that has found an adversarial iterate. EAD's iterates keep
+   * shrinking towards the clean image as its rate decays (the threshold beta does not decay with it), so
+   * its smallest L1 comes late in a step; FISTA's loss is not monotone, and the original's test ends most
+   * steps at their second to fourth check, long before that.
+   */
+  abortAfterSuccess: boolean;
   warmStart: boolean;
   minGain: number;
   linearStart: number;
@@ -100,9 +108,14 @@ export class ConstantSearch {
    * per iterate (EAD) spares it with identical results.
    */
   needsLogits(distance: number): boolean {
-    const check = this.settings.abortEarly && (this.settings.abortTest === 'window-best' || this.iteration % this.checkEvery === 0);
+    const check = this.canAbort && (this.settings.abortTest === 'window-best' || this.iteration % this.checkEvery === 0);
     const last = this.iteration + 1 >= this.settings.iterations;
     return distance < this.bestDistance || (!this.warm && !this.stepSucceeded) || check || last;
+  }
+
+  /** Whether early abort may end the current step now. */
+  private get canAbort(): boolean {
+    return this.settings.abortEarly && (this.settings.abortAfterSuccess || !this.stepSucceeded);
   }
 
   /** Moves past an iterate that needsLogits() found could change nothing (never one that ends the step). */
@@ -126,7 +139,7 @@ export class ConstantSearch {
     this.windowLoss = Math.min(this.windowLoss, loss);
     const check = this.iteration % this.checkEvery === 0;
     const probe = this.settings.abortTest === 'window-best' ? this.windowLoss : loss;
-    const stalled = this.settings.abortEarly && check && probe > this.previousLoss * 0.9999;
+    const stalled = this.canAbort && check && probe > this.previousLoss * 0.9999;
     if (check) {
       this.previousLoss = probe;
       this.windowLoss = Infinity;

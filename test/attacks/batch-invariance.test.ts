@@ -42,6 +42,7 @@ const RUNS: [string, ParamValues][] = [
   ['ead', { iterations: 60, binarySteps: 4, rule: 'en' }],
   ['ead', { iterations: 60, binarySteps: 4, warmStart: true }],
   ['ead', { iterations: 60, binarySteps: 4, linearStart: 10, growth: 10 }],
+  ['ead', { iterations: 60, binarySteps: 4, abortAfterSuccess: false }],
   ['deepfool', {}],
   ['deepfool', { norm: 'linf' }],
   ['fmn', { iterations: 30 }],

@@ -4,7 +4,7 @@ import { ConstantSearch, type ConstantSearchSettings } from '../../src/attacks/c
 import { seededStream } from '../../src/core/rng.js';
 
 /** Plain C&W search settings; abortEarly off so that every step runs its iterations and the loss is irrelevant. */
-const SETTINGS: ConstantSearchSettings = { c: 1, binarySteps: 6, iterations: 4, abortEarly: false, warmStart: false, minGain: 0, linearStart: 0, growth: 10, abortTest: 'checkpoint' };
+const SETTINGS: ConstantSearchSettings = { c: 1, binarySteps: 6, iterations: 4, abortEarly: false, abortAfterSuccess: true, warmStart: false, minGain: 0, linearStart: 0, growth: 10, abortTest: 'checkpoint' };
 
 /**
  * Runs one binary-search step: iterate i is adversarial when `adversarial(i)`, at L2 distance `distance(i)`.
@@ -87,6 +87,18 @@ test("early abort's window-best test ends a step whose loss no longer falls, not
   assert.equal(length('window-best', (i) => settles[i] ?? 7), 5, 'window [3, 4] is above 5, the best of [1, 2]');
 });
 
+test('with abortAfterSuccess off, early abort ends only a step that has not found an adversarial iterate', () => {
+  // Iterations until the step ends under a flat loss (20 iterations, a check every 2), adversarial from `from`.
+  const length = (abortAfterSuccess: boolean, from: number) => {
+    const search = new ConstantSearch({ ...SETTINGS, iterations: 20, abortEarly: true, abortAfterSuccess });
+    for (let i = 0; ; i++) if (search.evaluated(Float32Array.of(i), 1, 1, i >= from)) return i + 1;
+  };
+  assert.equal(length(true, 1), 3, 'the original ends it at the second check');
+  assert.equal(length(false, 1), 20, 'a successful step runs all its iterations');
+  assert.equal(length(false, 2), 20, 'also one whose first adversarial iterate is the one checked');
+  assert.equal(length(false, Infinity), 3, 'a step without an adversarial iterate still ends at the second check');
+});
+
 test('skipping the iterates needsLogits rules out leaves the search exactly where evaluating them does', () => {
   // Two searches see the same random iterates (adversarial or not, distance, loss); one evaluates every
   // iterate, the other only those whose logits needsLogits says could matter. Every decision must agree.
@@ -99,6 +111,8 @@ test('skipping the iterates needsLogits rules out leaves the search exactly wher
     { ...SETTINGS, iterations: 20, abortEarly: true, warmStart: true, minGain: 0.01 },
     { ...SETTINGS, iterations: 30, warmStart: true, growth: 2 },
     { ...SETTINGS, iterations: 20, abortEarly: true, abortTest: 'window-best' as const, warmStart: true },
+    { ...SETTINGS, iterations: 20, abortEarly: true, abortAfterSuccess: false },
+    { ...SETTINGS, iterations: 20, abortEarly: true, abortAfterSuccess: false, warmStart: true, growth: 2 },
   ]) {
     for (let run = 0; run < 50; run++) {
       const all = new ConstantSearch(settings);

@@ -20,7 +20,7 @@ describe('attack registry and parameters', () => {
         assert.equal(d.default, attack.defaults[d.key]);
       }
     }
-    assert.deepEqual(ATTACKS['cw-l2'].defaults, { kappa: 0, c: 0.01, binarySteps: 9, iterations: 1000, abortEarly: true, warmStart: false, minGain: 0, linearStart: 0, growth: 10, lr: 0.01, lrDecay: 'none', lrPerDistance: 0 });
+    assert.deepEqual(ATTACKS['cw-l2'].defaults, { kappa: 0, c: 0.01, binarySteps: 9, iterations: 1000, abortEarly: true, abortAfterSuccess: true, warmStart: false, minGain: 0, linearStart: 0, growth: 10, lr: 0.01, lrDecay: 'none', lrPerDistance: 0 });
     assert.equal(ATTACKS.ead.defaults.beta, 1e-3);
     assert.deepEqual(ATTACKS.fmn.defaults, { norm: 'l2', iterations: 100, alpha: 1, gamma: 0.05 });
     assert.deepEqual(ATTACKS.apgd.defaults, { eps: 8 / 255, norm: 'linf', loss: 'ce', iterations: 100, restarts: 1, randomStart: true });
@@ -48,8 +48,8 @@ describe('attack registry and parameters', () => {
     const cw = resolveAttack('paper-cw', { kappa: '20' });
     assert.equal(cw.attack.name, 'cw-l2');
     assert.equal(cw.preset, 'paper-cw');
-    assert.deepEqual(cw.params, { kappa: 20, c: 0.01, binarySteps: 9, iterations: 1000, abortEarly: true, warmStart: false, minGain: 0, linearStart: 0, growth: 10, lr: 0.002, lrDecay: 'none', lrPerDistance: 0 });
-    assert.deepEqual(resolveAttack('paper-ead').params, { kappa: 0, c: 0.01, binarySteps: 9, iterations: 1000, abortEarly: true, warmStart: false, minGain: 0, linearStart: 0, growth: 10, lr: 0.01, beta: 1e-3, rule: 'l1' });
+    assert.deepEqual(cw.params, { kappa: 20, c: 0.01, binarySteps: 9, iterations: 1000, abortEarly: true, abortAfterSuccess: true, warmStart: false, minGain: 0, linearStart: 0, growth: 10, lr: 0.002, lrDecay: 'none', lrPerDistance: 0 });
+    assert.deepEqual(resolveAttack('paper-ead').params, { kappa: 0, c: 0.01, binarySteps: 9, iterations: 1000, abortEarly: true, abortAfterSuccess: true, warmStart: false, minGain: 0, linearStart: 0, growth: 10, lr: 0.01, beta: 1e-3, rule: 'l1' });
   });
 
   it('has the transfer grids: FGSM eps, I-FGSM eps x iterations, C&W and EAD kappa', () => {
