@@ -142,6 +142,20 @@ for (const backend of ['typescript', 'onnx'] as const) {
         ead.forEach((v, e) => assert.ok(v <= cw[e]!, `example ${e}: EAD ${v} > C&W ${cw[e]}`));
       }
     });
+
+    it("EAD's L1 against the box-constrained minimum: closer when a successful step is not aborted early", async (t) => {
+      const expected = Array.from({ length: s.n }, (_, e) => minimalL1InBox(base, e, 1));
+      const protocol = successes(await run(s, 'ead', MINI_BUDGETS.ead), 'l1');
+      const late = successes(await run(s, 'ead', { ...MINI_BUDGETS.ead, abortAfterSuccess: false }), 'l1');
+      report(t, 'ead l1, early abort', expected, protocol);
+      report(t, 'ead l1, abortAfterSuccess off', expected, late);
+      // Early abort ends the steps before the late shrinkage that finds the smallest L1 (README, EAD).
+      protocol.forEach((v, e) => assert.ok(v > 1.15 * expected[e]!, `example ${e}: early abort ${v} vs minimal ${expected[e]}`));
+      late.forEach((v, e) => {
+        assert.ok(v >= expected[e]! * (1 - 1e-5) && v <= 1.1 * expected[e]!, `example ${e}: ${v} vs minimal ${expected[e]}`);
+        assert.ok(v < protocol[e]!, `example ${e}: ${v} not below early abort's ${protocol[e]}`);
+      });
+    });
   });
 
   describe(`closed-form distortions on a 5-class linear model (${backend})`, () => {
