@@ -27,7 +27,7 @@ export interface ConstantSearchSettings {
    * Whether early abort may end a step that has found an adversarial iterate. EAD's iterates keep
    * shrinking towards the clean image as its rate decays (the threshold beta does not decay with it), so
    * its smallest L1 comes late in a step; FISTA's loss is not monotone, and the original's test ends most
-   * steps at their second to fourth check, long before that.
+   * steps at their second to fifth check, long before that.
    */
   abortAfterSuccess: boolean;
   warmStart: boolean;
