@@ -42,7 +42,7 @@ test('the mini preset covers the whole zoo with FGSM, the FGSM and I-FGSM search
   assert.deepEqual(mini.models.map((m) => m.name), ZOO_ARCHITECTURES.map((a) => `zoo:${a.name}`));
   assert.equal(mini.dataset.name, 'synthetic');
   assert.deepEqual(mini.attacks.map((a) => a.attack), ['fgsm', 'paper-fgsm-search', 'paper-ifgsm-search', 'paper-cw', 'paper-ead', 'fmn']);
-  assert.deepEqual(mini.attacks.find((a) => a.attack === 'fmn')?.set, { norm: 'l1', iterations: 100 });
+  assert.deepEqual(mini.attacks.find((a) => a.attack === 'fmn')?.set, { norm: 'l1', iterations: 300 });
   assert.equal(mini.dataset.attacked, 100);
   assert.equal(mini.dataset.heldOut, 5000, 'the minimum the issue sets for synthetic');
   assert.equal(mini.clever?.norm, 2);
