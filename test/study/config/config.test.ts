@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { minimisedNorm } from '../../../src/analysis/minimal-distortion.js';
 import { TRANSFER_PRESETS } from '../../../src/attacks/registry.js';
+import { LP_NORMS } from '../../../src/core/lp.js';
+import { TARGET_KINDS } from '../../../src/core/targets.js';
 import { UserError } from '../../../src/core/errors.js';
 import { ZOO_ARCHITECTURES } from '../../../src/models/zoo/registry.js';
 import { configDiff } from '../../../src/study/config/config-diff.js';
@@ -65,6 +68,19 @@ test('the paper preset has the 18 models with their manifests, and no empty down
   assert.equal(paper.dataset.count, 1000);
   assert.deepEqual(paper.transfer?.attacks, TRANSFER_PRESETS);
   assert.deepEqual(paper.clever && [paper.clever.nb, paper.clever.ns, paper.clever.radius], [100, 512, 3]);
+});
+
+test('in the paper preset every norm has two minimal-distortion attacks of different kinds for each target kind besides the transfer grids (the reference minima): FMN beside the I-FGSM search, C&W and EAD', () => {
+  const settings = attackSettings(parseStudyConfig(studyPreset('paper'), 'paper'));
+  for (const norm of LP_NORMS) {
+    for (const kind of TARGET_KINDS) {
+      const attacks = settings.filter((s) => !s.transferred && s.targetKind === kind && minimisedNorm(s.attack, s.params) === norm).map((s) => s.attack);
+      assert.deepEqual(attacks, [{ l1: 'ead', l2: 'cw-l2', linf: 'ifgsm' }[norm], 'fmn'], `${norm}, ${kind}`);
+    }
+  }
+  const fmn = settings.filter((s) => s.attack === 'fmn');
+  assert.deepEqual(fmn.filter((s) => s.targetKind === 'untargeted').map((s) => [s.params.norm, s.params.iterations]), [['l1', 300], ['l2', 100], ['linf', 100]]);
+  assert.deepEqual(parseStudyConfig(studyPreset('paper'), 'paper').budgetCheck, { count: 4, factor: 4 }, 'the budget check, as in the mini');
 });
 
 test('config errors name the field: unknown fields, wrong types, unknown attacks, parameters and models', () => {
