@@ -6,7 +6,8 @@ export function emit(json: boolean, value: unknown, human: () => string): void {
 }
 
 export interface Progress {
-  tick(by?: number): void;
+  /** Advances the bar; `eta` replaces the bar's own estimate (from its pace alone) from then on. */
+  tick(by?: number, eta?: string): void;
   update(value: number): void;
   stop(): void;
 }
@@ -16,12 +17,13 @@ export function progress(label: string, total: number): Progress {
   if (!process.stderr.isTTY || total <= 0) return { tick() {}, update() {}, stop() {} };
   const bar = new cliProgress.SingleBar({
     stream: process.stderr,
-    format: `${label} [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted}`,
+    format: (options, params, payload: { eta?: string }) =>
+      cliProgress.Format.Formatter({ ...options, format: `${label} [{bar}] {value}/{total} {percentage}% | ${payload.eta ?? 'ETA {eta_formatted}'}` }, params, payload),
     hideCursor: true,
     clearOnComplete: true,
   }, cliProgress.Presets.shades_classic);
   bar.start(total, 0);
-  return { tick: (by = 1) => bar.increment(by), update: (value) => bar.update(value), stop: () => bar.stop() };
+  return { tick: (by = 1, eta) => bar.increment(by, eta === undefined ? {} : { eta }), update: (value) => bar.update(value), stop: () => bar.stop() };
 }
 
 /** Formats a table of rows; columns are left-aligned unless `leftColumns` says how many are. */

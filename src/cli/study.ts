@@ -45,7 +45,8 @@ export function registerStudy(program: Command): void {
         jobs: o.jobs,
         onWarning: (message) => process.stderr.write(`robustscope: warning: ${message}\n`),
         onProgress: (p) => {
-          if (p.unit) bar?.tick();
+          const eta = p.etaMs === null ? undefined : `ETA ${formatDuration(p.etaMs)}${p.etaExcludes.length > 0 ? ` + ${p.etaExcludes.join(', ')}` : ''}`;
+          if (p.unit) bar?.tick(1, eta);
           else bar = progress('study', p.total);
         },
       });
@@ -136,7 +137,7 @@ function requirePostgres(store: string): void {
 
 function formatStatus(s: StudyStatus): string {
   const state = s.state === 'running' ? (s.pid !== null ? `running (pid ${s.pid})` : 'running') : s.state;
-  const eta = s.etaMs === null ? '' : `; about ${formatDuration(s.etaMs)} left at the pace so far`;
+  const eta = s.etaMs === null ? '' : `; ${describeEta(s.etaMs, s.etaExcludes)}`;
   const lines = [
     `${s.store}: ${state}; ${s.units.done}/${s.units.total} units done, ${s.units.running} running, ${s.units.failed} failed, ${s.units.left} left; ${s.rows} rows; last update ${s.lastUpdate ?? 'never'}${eta}`,
     table(['phase', 'done', 'running', 'failed', 'left', 'units', 'rows'], PHASES.map((p) => {
@@ -149,6 +150,12 @@ function formatStatus(s: StudyStatus): string {
   }
   for (const f of s.failures) lines.push(`failed ${f.unit} on ${f.host}: ${f.reason}`);
   return lines.join('\n');
+}
+
+/** The ETA, naming the phases it cannot time yet (none of their units has finished). */
+function describeEta(ms: number, excludes: readonly string[]): string {
+  const untimed = excludes.length === 0 ? '' : `, not counting ${excludes.join(', ')} (no unit of ${excludes.length === 1 ? 'it' : 'them'} finished yet)`;
+  return `about ${formatDuration(ms)} left at each phase's pace so far${untimed}`;
 }
 
 function formatDuration(ms: number): string {

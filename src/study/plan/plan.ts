@@ -1,5 +1,5 @@
 import type { StudyConfig } from '../config/config-schema.js';
-import type { UnitRow } from '../../records/records.js';
+import { PHASES, type Phase, type UnitRow } from '../../records/records.js';
 import { attackSettings, budgetSettings, cleverSettings, transferSettings, type AttackSetting, type BudgetSetting } from './unit-settings.js';
 
 /**
@@ -149,4 +149,11 @@ export function planUnits(config: StudyConfig, sizes: PlanSizes): Unit[] {
     }
   }
   return units;
+}
+
+/** How many of `units` each phase has. */
+export function countByPhase(units: readonly Pick<Unit, 'phase'>[]): Record<Phase, number> {
+  const counts = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number>;
+  for (const u of units) counts[u.phase]++;
+  return counts;
 }

@@ -2,6 +2,7 @@ import { UserError } from '../../core/errors.js';
 import { parseStudyConfig } from '../config/config-schema.js';
 import { plannedUnits } from '../plan/plan.js';
 import { PHASES, type Phase } from '../../records/records.js';
+import { emptyPaces, estimateRemaining } from '../store/eta.js';
 import type { HostStatus, PhaseStatus, StudyStatus } from '../store/study-status.js';
 import { PG_SCHEMA, PostgresStore } from '../store/postgres-store.js';
 import { queueName, queueSettings, startQueue, stopQueue } from './unit-queue.js';
@@ -37,12 +38,16 @@ export async function queueStatus(url: string): Promise<StudyStatus> {
     }
 
     const { rows: runs } = await store.query(
-      `SELECT unit_id, job_id, host, outcome, reason, finished_at, (now() - started_at) > make_interval(secs => $1) AS expired FROM ${PG_SCHEMA}.unit_runs`,
+      `SELECT unit_id, job_id, host, outcome, reason, finished_at, (now() - started_at) > make_interval(secs => $1) AS expired, ` +
+        `EXTRACT(EPOCH FROM now() - started_at) * 1000 AS age_ms, EXTRACT(EPOCH FROM finished_at - started_at) * 1000 AS took_ms FROM ${PG_SCHEMA}.unit_runs`,
       [expireSeconds],
     );
     const hosts = new Map<string, HostStatus>();
     const hostOf = (name: string) => hosts.get(name) ?? hosts.set(name, { host: name, done: 0, running: 0, failed: 0, lastUpdate: null }).get(name)!;
     const failures: StudyStatus['failures'] = [];
+    // The ETA's pace: the finished units' own times per phase, over the wall time since the first began (the database's clock).
+    const paces = emptyPaces();
+    let wallMs = 0;
     // pg-boss is asked only about units whose worker is presumed dead (usually none).
     let boss: Awaited<ReturnType<typeof startQueue>> | undefined;
     try {
@@ -54,6 +59,9 @@ export async function queueStatus(url: string): Promise<StudyStatus> {
         if (done.has(id)) {
           if (run.outcome === 'done') {
             host.done++;
+            paces[phase].finished++;
+            paces[phase].finishedMs += Number(run.took_ms);
+            wallMs = Math.max(wallMs, Number(run.age_ms));
             const at = (run.finished_at as Date).toISOString();
             if (host.lastUpdate === null || at > host.lastUpdate) host.lastUpdate = at;
           }
@@ -86,6 +94,8 @@ export async function queueStatus(url: string): Promise<StudyStatus> {
     const counts = { total, done: sum('done'), running: sum('running'), failed: sum('failed'), left: 0 };
     counts.left = total - counts.done - counts.running - counts.failed;
     const unfinished = counts.left + counts.running;
+    for (const p of PHASES) paces[p].unfinished = phases[p].units - phases[p].done - phases[p].failed;
+    const estimate = counts.running > 0 ? estimateRemaining(paces, wallMs) : { etaMs: null, untimed: [] };
     return {
       store: store.location,
       state: counts.running > 0 ? 'running' : unfinished === 0 ? 'complete' : 'stopped',
@@ -94,20 +104,12 @@ export async function queueStatus(url: string): Promise<StudyStatus> {
       units: counts,
       rows: sum('rows'),
       lastUpdate,
-      etaMs: counts.running > 0 ? await etaMs(store, unfinished) : null,
+      etaMs: estimate.etaMs,
+      etaExcludes: estimate.etaMs === null ? [] : estimate.untimed,
       hosts: [...hosts.values()].sort((a, b) => a.host.localeCompare(b.host)),
       failures,
     };
   } finally {
     await store.close();
   }
-}
-
-/** Units left divided by the pace of the units finished so far (from the first start to now). */
-async function etaMs(store: PostgresStore, unfinished: number): Promise<number | null> {
-  const { rows } = await store.query(
-    `SELECT COUNT(*) AS n, EXTRACT(EPOCH FROM now() - MIN(started_at)) * 1000 AS span FROM ${PG_SCHEMA}.unit_runs WHERE outcome = 'done'`,
-  );
-  const finished = Number(rows[0]!.n);
-  return finished > 0 ? (Number(rows[0]!.span) / finished) * unfinished : null;
 }

@@ -1,7 +1,8 @@
 import { UserError } from '../../core/errors.js';
 import { parseStudyConfig, type StudyConfig, type StudyConfigInput } from '../config/config-schema.js';
 import type PgBoss from 'pg-boss';
-import { planUnits, type Unit } from '../plan/plan.js';
+import { countByPhase, planUnits, type Unit } from '../plan/plan.js';
+import type { Phase } from '../../records/records.js';
 import { preflight } from '../plan/preflight.js';
 import { describeModels, recordStudy } from '../run/record-study.js';
 import { PG_SCHEMA, PostgresStore } from '../store/postgres-store.js';
@@ -15,8 +16,9 @@ export interface SubmitResult {
   added: number;
   done: number;
   failed: number;
-  /** Units waiting in the queue or running, after this submit. */
+  /** Units waiting in the queue or running, after this submit, in all and per phase. */
   queued: number;
+  queuedByPhase: Record<Phase, number>;
 }
 
 /**
@@ -76,7 +78,7 @@ export async function queueUnits(store: PostgresStore, boss: PgBoss, plan: reado
         { db: bossDb(sql) },
       );
     }
-    const waiting = plan.filter((u) => !done.has(u.id) && !failed.has(u.id)).length;
-    return { units: plan.length, added: fresh.length, done: done.size, failed: failed.size, queued: waiting };
+    const waiting = plan.filter((u) => !done.has(u.id) && !failed.has(u.id));
+    return { units: plan.length, added: fresh.length, done: done.size, failed: failed.size, queued: waiting.length, queuedByPhase: countByPhase(waiting) };
   });
 }

@@ -7,7 +7,9 @@ import { planUnits } from '../plan/plan.js';
 import { preflight } from '../plan/preflight.js';
 import { submitStudy } from '../queue/submit.js';
 import { runQueueWorker } from '../queue/queue-worker.js';
-import { PHASES, type UnitRow } from '../../records/records.js';
+import { PHASES, type Phase, type UnitRow } from '../../records/records.js';
+import { countByPhase } from '../plan/plan.js';
+import { emptyPaces, estimateRemaining } from '../store/eta.js';
 import { describeModels, recordStudy } from './record-study.js';
 import { ProgressTracker, studyStatus, writeProgress, type StudyStatus } from '../store/status.js';
 import { isPostgresUrl } from '../store/postgres-store.js';
@@ -23,8 +25,10 @@ export interface StudyProgress {
   /** The unit just stored; absent in the first call, made before any work. */
   unit?: Pick<UnitRow, 'id' | 'phase' | 'model' | 'method' | 'shard' | 'rows' | 'timeMs'>;
   elapsedMs: number;
-  /** Remaining time at this run's average pace so far; null before the first unit. */
+  /** Remaining time at each phase's pace in this run so far (estimateRemaining); null before the first unit. */
   etaMs: number | null;
+  /** Phases with units left of which this run finished none yet: etaMs leaves them out. */
+  etaExcludes: Phase[];
 }
 
 export interface RunStudyOptions {
@@ -83,7 +87,7 @@ async function runLocally(config: StudyConfig, out: string, jobs: number, onProg
     const done = new Set(stored.map((u) => u.id));
     const pending = plan.filter((u) => !done.has(u.id));
     const tracker = new ProgressTracker(out, plan, stored);
-    const report = progressReporter(pending.length, started, onProgress);
+    const report = progressReporter(countByPhase(pending), started, onProgress);
     writeProgress(tracker.status(true));
     report(undefined);
 
@@ -122,26 +126,36 @@ async function runLocally(config: StudyConfig, out: string, jobs: number, onProg
 async function runOnQueue(config: StudyConfig, url: string, jobs: number, onProgress: RunStudyOptions['onProgress']): Promise<RunStudyResult> {
   const started = performance.now();
   const submitted = await submitStudy(config, url);
-  const report = progressReporter(submitted.queued, started, onProgress);
+  const report = progressReporter(submitted.queuedByPhase, started, onProgress);
   report(undefined);
   const worked = await runQueueWorker(url, { jobs, onUnit: (row) => report(row) });
   const status = await studyStatus(url);
   return { store: submitted.store, computed: worked.computed, skipped: submitted.done, elapsedMs: performance.now() - started, status };
 }
 
-function progressReporter(total: number, started: number, onProgress: RunStudyOptions['onProgress']): (unit: UnitRow | undefined) => void {
+function progressReporter(unfinished: Record<Phase, number>, started: number, onProgress: RunStudyOptions['onProgress']): (unit: UnitRow | undefined) => void {
+  const paces = emptyPaces();
+  for (const p of PHASES) paces[p].unfinished = unfinished[p];
+  const total = PHASES.reduce((sum, p) => sum + unfinished[p], 0);
   let done = 0;
   // The pace is measured over units only, not over loading the models.
   const first = performance.now();
   return (unit) => {
-    if (unit) done++;
+    if (unit) {
+      done++;
+      paces[unit.phase].unfinished--;
+      paces[unit.phase].finished++;
+      paces[unit.phase].finishedMs += unit.timeMs;
+    }
     const now = performance.now();
+    const { etaMs, untimed } = estimateRemaining(paces, now - first);
     onProgress?.({
       total,
       done,
       ...(unit ? { unit: { id: unit.id, phase: unit.phase, model: unit.model, method: unit.method, shard: unit.shard, rows: unit.rows, timeMs: unit.timeMs } } : {}),
       elapsedMs: now - started,
-      etaMs: done > 0 ? ((now - first) / done) * (total - done) : null,
+      etaMs,
+      etaExcludes: etaMs === null ? [] : untimed,
     });
   };
 }

@@ -10,6 +10,7 @@ import { PHASES, type Phase, type UnitRow } from '../../records/records.js';
 import { isPostgresUrl } from './postgres-store.js';
 import { STORE_FILE, SqliteStore } from './sqlite-store.js';
 
+import { emptyPaces, estimateRemaining } from './eta.js';
 import type { PhaseStatus, StudyStatus } from './study-status.js';
 
 export type { HostStatus, PhaseStatus, StudyStatus } from './study-status.js';
@@ -26,8 +27,8 @@ export class ProgressTracker {
   private readonly phases = Object.fromEntries(PHASES.map((p) => [p, { units: 0, done: 0, running: 0, failed: 0, rows: 0 }])) as Record<Phase, PhaseStatus>;
   private lastUpdate: string | null = null;
   private running = 0;
-  /** Units finished by this process, and when it began its first one: its pace gives the ETA. */
-  private finished = 0;
+  /** Units finished by this process per phase, and when it began its first one: their pace gives the ETA. */
+  private readonly paces = emptyPaces();
   private firstStart: number | undefined;
 
   constructor(
@@ -49,7 +50,8 @@ export class ProgressTracker {
   /** A started unit is stored. */
   add(unit: UnitRow): void {
     this.running--;
-    this.finished++;
+    this.paces[unit.phase].finished++;
+    this.paces[unit.phase].finishedMs += unit.timeMs;
     this.count(unit);
   }
 
@@ -68,7 +70,8 @@ export class ProgressTracker {
     const done = sum('done');
     const failed = sum('failed');
     const left = total - done - failed;
-    const pace = this.firstStart !== undefined && this.finished > 0 ? (Date.now() - this.firstStart) / this.finished : undefined;
+    for (const p of PHASES) this.paces[p].unfinished = this.phases[p].units - this.phases[p].done - this.phases[p].failed;
+    const estimate = running && this.firstStart !== undefined ? estimateRemaining(this.paces, Date.now() - this.firstStart) : { etaMs: null, untimed: [] };
     return {
       store: this.out,
       state: running ? 'running' : total > 0 && left === 0 ? 'complete' : 'stopped',
@@ -77,7 +80,8 @@ export class ProgressTracker {
       units: { total, done, running: running ? this.running : 0, failed, left },
       rows: sum('rows'),
       lastUpdate: this.lastUpdate,
-      etaMs: running && pace !== undefined ? pace * left : null,
+      etaMs: estimate.etaMs,
+      etaExcludes: estimate.etaMs === null ? [] : estimate.untimed,
       hosts: [],
       failures: [],
     };

@@ -34,8 +34,13 @@ export interface StudyStatus {
   units: { total: number; done: number; running: number; failed: number; left: number };
   rows: number;
   lastUpdate: string | null;
-  /** Time to finish the units left at the pace so far; null when nothing is running or nothing has finished yet. */
+  /**
+   * Time to finish the units left at each phase's pace so far (estimateRemaining); null when nothing is
+   * running or nothing has finished yet.
+   */
   etaMs: number | null;
+  /** Phases with units left of which none has finished yet: etaMs leaves them out. */
+  etaExcludes: Phase[];
   hosts: HostStatus[];
   /** Failed units with the reason each failed. */
   failures: { unit: string; host: string; reason: string }[];

@@ -6,7 +6,7 @@ import { UserError } from '../../../src/core/errors.js';
 import { zooArchitecture } from '../../../src/models/zoo/registry.js';
 import { GraphBuilder, modelOf } from '../../../src/onnx/builder.js';
 import { encodeModel } from '../../../src/onnx/codec.js';
-import { runStudy } from '../../../src/study/run/runner.js';
+import { runStudy, type StudyProgress } from '../../../src/study/run/runner.js';
 import { studyStatus } from '../../../src/study/store/status.js';
 import { openStudyStore } from '../../../src/study/store/open-store.js';
 import { linearModel, storeSnapshot, tempDir, tinyConfig, tinyModels } from '../helpers.js';
@@ -19,12 +19,17 @@ const out = join(dir, 'run');
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
 
 test('a study runs every phase into the store; every row carries seed, settings, model sha256 and tool version', async () => {
-  const events: number[] = [];
-  const result = await runStudy(config, { out, onProgress: (p) => events.push(p.done) });
+  const events: StudyProgress[] = [];
+  const result = await runStudy(config, { out, onProgress: (p) => events.push(p) });
   assert.equal(result.skipped, 0);
   assert.equal(result.status.state, 'complete');
   assert.equal(result.status.units.done, result.computed);
-  assert.deepEqual(events, Array.from({ length: result.computed + 1 }, (_, i) => i), 'one progress call before the work, then one per unit');
+  assert.deepEqual(events.map((p) => p.done), Array.from({ length: result.computed + 1 }, (_, i) => i), 'one progress call before the work, then one per unit');
+  // The ETA times each phase by its own units: after the first (clean) unit the later phases are named as untimed.
+  assert.deepEqual([events[0]!.etaMs, events[0]!.etaExcludes], [null, []]);
+  assert.equal(events[1]!.unit?.phase, 'clean');
+  assert.deepEqual(events[1]!.etaExcludes, ['accuracy', 'attack', 'clever', 'transfer']);
+  assert.deepEqual([events.at(-1)!.etaMs, events.at(-1)!.etaExcludes], [0, []]);
 
   const store = await openStudyStore(out);
   try {
