@@ -1,4 +1,5 @@
 import { distortionRatio, quantileOrNone } from './budget-adequacy.js';
+import { quantileInterval, type OpenInterval } from './stats.js';
 
 /**
  * Reference minima (issue 17, AttackBench's optimality idea): for every attacked example, the smallest
@@ -56,9 +57,12 @@ export function referenceMinima(attempts: readonly MinimalAttempt[]): ReferenceM
   return [...byExample.values()];
 }
 
-/** One setting's distance to the reference on one model, in the norm it minimises. */
+/** One setting's distance to the reference on one model, or pooled over every model, in the norm it minimises. */
 export interface ReferenceDistance {
-  model: string;
+  /** The model; null when pooled. */
+  model: string | null;
+  /** Models with an example in the group. */
+  models: number;
   setting: string;
   norm: ReferenceNorm;
   /** Examples the setting attempted that some attack broke (the shares' denominator). */
@@ -68,6 +72,9 @@ export interface ReferenceDistance {
   /** Median and 90th percentile of distortion / reference over `compared`; at least 1; undefined when none. */
   median: number | undefined;
   p90: number | undefined;
+  /** Distribution-free 95% intervals of the median and the p90 (order statistics of the ratios). */
+  medianInterval: OpenInterval;
+  p90Interval: OpenInterval;
   /** Examples where the setting is within `tolerance` of the reference (ratio at most 1 + tolerance). */
   within: number;
   /** Examples where the setting failed while another attack succeeded. */
@@ -78,29 +85,32 @@ export interface ReferenceDistance {
 export const REFERENCE_TOLERANCE = 0.01;
 
 /**
- * Each setting's distance to the reference minima, per model, in the norm `normOf(setting)` it minimises.
- * The reference of an example is taken over every attempt given (all minimal-distortion settings of the
- * study), so it includes the setting's own result: a ratio is never below 1, and a setting that alone
- * broke an example is at the reference there.
+ * Each setting's distance to the reference minima, per model (or with `pooled`, over the examples of every
+ * model), in the norm `normOf(setting)` it minimises. The reference of an example is taken over every
+ * attempt given (all minimal-distortion settings of the study), so it includes the setting's own result:
+ * a ratio is never below 1, and a setting that alone broke an example is at the reference there.
  */
-export function distancesToReference(attempts: readonly MinimalAttempt[], normOf: (setting: string) => ReferenceNorm, tolerance = REFERENCE_TOLERANCE): ReferenceDistance[] {
+export function distancesToReference(attempts: readonly MinimalAttempt[], normOf: (setting: string) => ReferenceNorm, tolerance = REFERENCE_TOLERANCE, pooled = false): ReferenceDistance[] {
   const references = new Map(referenceMinima(attempts).map((r) => [exampleKey(r), r]));
-  const groups = new Map<string, { model: string; setting: string; ratios: number[]; examples: number; missed: number }>();
+  const groups = new Map<string, { model: string | null; models: Set<string>; setting: string; ratios: number[]; examples: number; missed: number }>();
   for (const a of attempts) {
     const norm = normOf(a.setting);
     const reference = references.get(exampleKey(a))!.minimum[norm];
     if (reference === Infinity) continue;
-    const key = JSON.stringify([a.model, a.setting]);
-    const group = groups.get(key) ?? { model: a.model, setting: a.setting, ratios: [], examples: 0, missed: 0 };
+    const model = pooled ? null : a.model;
+    const key = JSON.stringify([model, a.setting]);
+    const group = groups.get(key) ?? { model, models: new Set<string>(), setting: a.setting, ratios: [], examples: 0, missed: 0 };
     groups.set(key, group);
+    group.models.add(a.model);
     group.examples++;
     if (a.success) group.ratios.push(distortionRatio(a.distortion[norm]!, reference));
     else group.missed++;
   }
-  return [...groups.values()].map(({ model, setting, ratios, examples, missed }) => {
+  return [...groups.values()].map(({ model, models, setting, ratios, examples, missed }) => {
     const sorted = ratios.sort((x, y) => x - y);
     return {
-      model, setting, norm: normOf(setting), examples, compared: sorted.length, median: quantileOrNone(sorted, 0.5), p90: quantileOrNone(sorted, 0.9),
+      model, models: models.size, setting, norm: normOf(setting), examples, compared: sorted.length,
+      median: quantileOrNone(sorted, 0.5), p90: quantileOrNone(sorted, 0.9), medianInterval: quantileInterval(sorted, 0.5), p90Interval: quantileInterval(sorted, 0.9),
       within: sorted.filter((r) => r <= 1 + tolerance).length, missed,
     };
   });

@@ -44,3 +44,18 @@ test('distance to the reference: median and p90 of distortion / reference, withi
   // A tolerance of 0.5% leaves B's e4 (0.9% away) out.
   assert.equal(distancesToReference(attempts, normOf, 0.005).find((r) => r.setting === 'B')!.within, 1);
 });
+
+test('pooled over models: each setting over the union of its models\' examples, against each example\'s own reference', () => {
+  const other = attempts.filter((a) => a.targetKind === 'untargeted').map((a) => ({ ...a, model: 'n' }));
+  // On model n, B's e1 is doubled: 2.4 against A's 1.0 there, so the pooled B ratios are 1.2, 1, 1.009, 2.4, 1, 1.009.
+  other[1] = hit('B', 'e1', 2.4, 0.05, 4);
+  other[1]!.model = 'n';
+  const pooled = distancesToReference([...attempts, ...other], normOf, undefined, true);
+  const b = pooled.find((d) => d.setting === 'B')!;
+  assert.deepEqual([b.model, b.models, b.examples, b.compared, b.median, b.within, b.missed], [null, 2, 6, 6, (1.009 + 1.009) / 2, 4, 0]);
+  assert.equal(b.medianInterval.level, 0.95);
+  assert.equal(b.p90Interval.high, undefined, 'six ratios bound no upper end of the p90');
+  const a = pooled.find((d) => d.setting === 'A')!;
+  assert.deepEqual([a.models, a.examples, a.compared, a.missed], [2, 6, 4, 2]);
+  assert.deepEqual(pooled.find((d) => d.setting === 'A-random')!.models, 1, 'the targeted setting ran on m only');
+});

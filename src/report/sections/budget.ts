@@ -5,7 +5,7 @@ import type { AttackRow, BudgetRow } from '../../records/records.js';
 import type { ReportContext, SectionOutput } from '../report-context.js';
 import { formatChange, NORM_LABELS, plural } from '../format.js';
 import { paragraph } from '../section.js';
-import { SETTING_MODEL_COLUMNS, settingModelCells } from '../setting-columns.js';
+import { QUANTILE_INTERVAL_COLUMNS, quantileIntervalCells, SETTING_MODEL_COLUMNS, settingModelCells, withQuantileIntervals } from '../setting-columns.js';
 import type { Setting } from '../settings.js';
 import type { Column, Row, Table } from '../table.js';
 import type { Tagged } from '../tagged.js';
@@ -53,7 +53,7 @@ export function budgetSection(ctx: ReportContext): SectionOutput {
       { key: 'settings', label: 'parameters', kind: 'code', exportOnly: true },
       { key: 'models', label: 'models', kind: 'integer' },
       // Each interval beside its statistic: the reader compares the two with the rule.
-      ...COMPARISON_COLUMNS.flatMap((c) => [c, ...INTERVAL_COLUMNS.filter((i) => i.key.startsWith(c.key.replace('Ratio', '')))]),
+      ...withQuantileIntervals(COMPARISON_COLUMNS),
     ],
     rows: pooled.map(({ check, models, assessment }) => ({
       setting: check.setting.label,
@@ -76,7 +76,7 @@ export function budgetSection(ctx: ReportContext): SectionOutput {
     groupBy: 'setting',
     modelKey: 'model',
     // With a few examples per model the intervals are mostly open: exported, not shown.
-    columns: [...SETTING_MODEL_COLUMNS, ...COMPARISON_COLUMNS, ...INTERVAL_COLUMNS.map((c) => ({ ...c, exportOnly: true }))],
+    columns: [...SETTING_MODEL_COLUMNS, ...COMPARISON_COLUMNS, ...QUANTILE_INTERVAL_COLUMNS.map((c) => ({ ...c, exportOnly: true }))],
     rows: perModel.map(({ check, assessment }) => ({ ...settingModelCells(check.setting, ctx.models.get(check.model)), ...comparisonCells(check, assessment) })),
   };
   const named = (verdict: Verdict) =>
@@ -124,14 +124,6 @@ const COMPARISON_COLUMNS: readonly Column[] = [
   { key: 'gradientCallsLarger', label: 'gradient calls / example, larger budget', kind: 'number', exportOnly: true },
 ];
 
-/** The 95% intervals of the median and p90 ratios (BudgetComparison); an open end is null (shown as —). */
-const INTERVAL_COLUMNS: readonly Column[] = [
-  { key: 'medianLow', label: 'median 95% low', kind: 'change' },
-  { key: 'medianHigh', label: 'median 95% high', kind: 'change' },
-  { key: 'p90Low', label: 'p90 95% low', kind: 'change' },
-  { key: 'p90High', label: 'p90 95% high', kind: 'change' },
-];
-
 /** What fails the rule first: a success gained, else the median, else the p90. */
 function shortfall(c: BudgetComparison): string {
   if (c.gained > 0) return `${plural(c.gained, 'success', 'successes')} gained`;
@@ -166,10 +158,7 @@ function comparisonCells({ factor, pairs }: Check, { norm, comparison: c, verdic
     verdict,
     gradientCalls: mean(pairs.map((p) => p.base.gradientCalls)),
     gradientCallsLarger: mean(pairs.map((p) => p.larger.gradientCalls)),
-    medianLow: c.medianInterval.low ?? null,
-    medianHigh: c.medianInterval.high ?? null,
-    p90Low: c.p90Interval.low ?? null,
-    p90High: c.p90Interval.high ?? null,
+    ...quantileIntervalCells(c.medianInterval, c.p90Interval),
   };
 }
 

@@ -1,11 +1,11 @@
 import { minimisedNorm } from '../../analysis/minimal-distortion.js';
-import { distancesToReference, referenceMinima, REFERENCE_TOLERANCE, type MinimalAttempt, type ReferenceNorm } from '../../analysis/reference-minima.js';
+import { distancesToReference, referenceMinima, REFERENCE_TOLERANCE, type MinimalAttempt, type ReferenceDistance, type ReferenceNorm } from '../../analysis/reference-minima.js';
 import type { ReportContext, SectionOutput } from '../report-context.js';
 import { NORM_LABELS } from '../format.js';
 import { paragraph } from '../section.js';
-import { SETTING_MODEL_COLUMNS, settingModelCells } from '../setting-columns.js';
+import { quantileIntervalCells, SETTING_MODEL_COLUMNS, settingModelCells, withQuantileIntervals } from '../setting-columns.js';
 import type { Setting } from '../settings.js';
-import type { Table } from '../table.js';
+import type { Column, Table } from '../table.js';
 
 /**
  * Reference minima (issue 17): per example, the smallest distortion any minimal-distortion attack setting
@@ -26,41 +26,53 @@ export function referenceSection(ctx: ReportContext): SectionOutput {
   };
   const distances = distancesToReference(attempts, normOf);
   const bySetting = new Map(distances.map((d) => [JSON.stringify([d.setting, d.model]), d]));
+  const pooled = new Map(distancesToReference(attempts, normOf, REFERENCE_TOLERANCE, true).map((d) => [d.setting, d]));
+  const cells = (d: ReferenceDistance) => ({
+    norm: NORM_LABELS[d.norm],
+    examples: d.examples,
+    compared: d.compared,
+    medianRatio: d.median ?? null,
+    p90Ratio: d.p90 ?? null,
+    ...quantileIntervalCells(d.medianInterval, d.p90Interval),
+    within: { numerator: d.within, denominator: d.examples },
+    missed: { numerator: d.missed, denominator: d.examples },
+  });
+  const definitions =
+    'The reference of an example is the smallest distortion, per norm, that any minimal-distortion attack setting of the study found on it (per model and target kind; successes only). ' +
+    'Each setting is compared in the norm it minimises. Ratio = the setting\'s distortion / the reference, over the examples it broke, shown as its change (+0.00%: it found the reference). ' +
+    `Within ${REFERENCE_TOLERANCE * 100}%: examples where the ratio is at most ${1 + REFERENCE_TOLERANCE}; missed: examples it failed on while another setting broke them; ` +
+    'both over the examples the setting attacked that some setting broke. A large distance or many misses points to a weak attack or masked gradients, not to robustness.';
+  const settingTable: Table = {
+    id: 'reference-minima-settings',
+    title: 'Distance to the reference minima per attack setting',
+    caption:
+      `Each setting over the examples of every model (the table below breaks it down by model). ${definitions} ` +
+      'The intervals are distribution-free 95% intervals of the median and the p90 (order statistics of the ratios); an end is — when too few examples bound it.',
+    columns: [
+      { key: 'setting', label: 'attack setting', kind: 'text' },
+      { key: 'settings', label: 'parameters', kind: 'code', exportOnly: true },
+      { key: 'models', label: 'models', kind: 'integer' },
+      ...withQuantileIntervals(DISTANCE_COLUMNS),
+    ],
+    // Settings in catalog order, as in the table per model.
+    rows: [...minimal.values()].flatMap(({ setting }) => {
+      const d = pooled.get(setting.key);
+      return d ? [{ setting: setting.label, settings: JSON.stringify(setting.params), models: d.models, ...cells(d) }] : [];
+    }),
+  };
   const table: Table = {
     id: 'reference-minima',
-    title: 'Distance to the reference minima',
-    caption:
-      'The reference of an example is the smallest distortion, per norm, that any minimal-distortion attack setting of the study found on it (per model and target kind; successes only). ' +
-      'Each setting is compared in the norm it minimises. Ratio = the setting\'s distortion / the reference, over the examples it broke, shown as its change (+0.00%: it found the reference). ' +
-      `Within ${REFERENCE_TOLERANCE * 100}%: examples where the ratio is at most ${1 + REFERENCE_TOLERANCE}; missed: examples it failed on while another setting broke them; ` +
-      'both over the examples the setting attacked that some setting broke. A large distance or many misses points to a weak attack or masked gradients, not to robustness.',
+    title: 'Distance to the reference minima per model',
+    caption: `${definitions} The intervals per model are exported, not shown: the table above has those over all models.`,
     groupBy: 'setting',
     modelKey: 'model',
-    columns: [
-      ...SETTING_MODEL_COLUMNS,
-      { key: 'norm', label: 'norm', kind: 'text' },
-      { key: 'examples', label: 'examples with a reference', kind: 'integer' },
-      { key: 'compared', label: 'broken by this setting', kind: 'integer' },
-      { key: 'medianRatio', label: 'median ratio', kind: 'change' },
-      { key: 'p90Ratio', label: 'p90 ratio', kind: 'change' },
-      { key: 'within', label: `within ${REFERENCE_TOLERANCE * 100}%`, kind: 'ratio' },
-      { key: 'missed', label: 'missed', kind: 'ratio' },
-    ],
+    columns: [...SETTING_MODEL_COLUMNS, ...withQuantileIntervals(DISTANCE_COLUMNS).map((c) => (c.key.endsWith('Low') || c.key.endsWith('High') ? { ...c, exportOnly: true } : c))],
     // Settings in catalog order, models in report order.
     rows: [...minimal.values()].flatMap((summary) =>
       [...summary.byModel.keys()].flatMap((sha) => {
         const d = bySetting.get(JSON.stringify([summary.setting.key, sha]));
         if (!d) return [];
-        return [{
-          ...settingModelCells(summary.setting, ctx.models.get(sha)),
-          norm: NORM_LABELS[d.norm],
-          examples: d.examples,
-          compared: d.compared,
-          medianRatio: d.median ?? null,
-          p90Ratio: d.p90 ?? null,
-          within: { numerator: d.within, denominator: d.examples },
-          missed: { numerator: d.missed, denominator: d.examples },
-        }];
+        return [{ ...settingModelCells(summary.setting, ctx.models.get(sha)), ...cells(d) }];
       }),
     ),
   };
@@ -95,7 +107,22 @@ export function referenceSection(ctx: ReportContext): SectionOutput {
         `The per-example references are exported as ${perExample.id}.csv/json.` +
         (minimal.size === 1 ? ' With a single setting, the reference is that setting\'s own result: a second minimal-distortion attack is needed for the comparison to say anything.' : '');
   return {
-    section: { id: 'reference', title: 'Distance to the reference minima', blocks: [paragraph(intro), ...(minimal.size === 0 ? [] : [{ kind: 'table' as const, table }])] },
-    tables: minimal.size === 0 ? [] : [table, perExample],
+    section: {
+      id: 'reference',
+      title: 'Distance to the reference minima',
+      blocks: [paragraph(intro), ...(minimal.size === 0 ? [] : [settingTable, table].map((t) => ({ kind: 'table' as const, table: t })))],
+    },
+    tables: minimal.size === 0 ? [] : [settingTable, table, perExample],
   };
 }
+
+/** The columns of a setting's distance to the reference, after the setting (and model) columns. */
+const DISTANCE_COLUMNS: readonly Column[] = [
+  { key: 'norm', label: 'norm', kind: 'text' },
+  { key: 'examples', label: 'examples with a reference', kind: 'integer' },
+  { key: 'compared', label: 'broken by this setting', kind: 'integer' },
+  { key: 'medianRatio', label: 'median ratio', kind: 'change' },
+  { key: 'p90Ratio', label: 'p90 ratio', kind: 'change' },
+  { key: 'within', label: `within ${REFERENCE_TOLERANCE * 100}%`, kind: 'ratio' },
+  { key: 'missed', label: 'missed', kind: 'ratio' },
+];

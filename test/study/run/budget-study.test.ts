@@ -156,6 +156,8 @@ test('budgetCheck: a seeded subsample of each attack setting with a budget is re
   // Reference minima: per example, the smallest distortion of any minimal-distortion setting (not FGSM's fixed budget).
   const reference = readTable('reference-minima');
   assert.equal(reference.rows.length, 3 * 3);
+  // What the table over all models must say of each setting: the union of its models' examples.
+  const union = new Map<string, { models: number; examples: number; within: number; missed: number; ratios: number[] }>();
   for (const row of reference.rows) {
     const settings = canonicalJson(JSON.parse(row.settings as string));
     const sha = shaByName.get(row.model as string)!;
@@ -178,10 +180,24 @@ test('budgetCheck: a seeded subsample of each attack setting with a budget is re
       }
     }
     ratios.sort((x, y) => x - y);
+    const all = union.get(row.setting as string) ?? { models: 0, examples: 0, within: 0, missed: 0, ratios: [] };
+    union.set(row.setting as string, { models: all.models + 1, examples: all.examples + examples, within: all.within + within, missed: all.missed + missed, ratios: [...all.ratios, ...ratios] });
     assert.deepEqual(
       [row.examples, row.compared, row.medianRatio, row.within, row.missed],
       [examples, ratios.length, ratios.length ? quantile(ratios, 0.5) : null, { numerator: within, denominator: examples }, { numerator: missed, denominator: examples }],
       `${row.setting} on ${row.model}`,
+    );
+  }
+  const perSetting = readTable('reference-minima-settings');
+  assert.deepEqual(perSetting.rows.map((r) => r.setting), [...union.keys()], 'a row per setting, in the order of the table per model');
+  for (const row of perSetting.rows) {
+    const { models, examples, within, missed, ratios } = union.get(row.setting as string)!;
+    ratios.sort((x, y) => x - y);
+    const interval = quantileInterval(ratios, 0.5);
+    assert.deepEqual(
+      [row.models, row.examples, row.compared, row.medianRatio, row.p90Ratio, row.medianLow, row.medianHigh, row.within, row.missed],
+      [models, examples, ratios.length, quantile(ratios, 0.5), quantile(ratios, 0.9), interval.low ?? null, interval.high ?? null, { numerator: within, denominator: examples }, { numerator: missed, denominator: examples }],
+      `${row.setting} over all models`,
     );
   }
 });
