@@ -159,6 +159,7 @@ function describeEta(ms: number, excludes: readonly string[]): string {
 }
 
 function formatDuration(ms: number): string {
+  if (ms < 90_000) return `${Math.round(ms / 1000)} s`;
   const minutes = Math.round(ms / 60_000);
   return minutes < 120 ? `${minutes} min` : `${(minutes / 60).toFixed(1)} h`;
 }
