@@ -3,10 +3,15 @@ import type { Setting } from './settings.js';
 import type { StudyModel } from './study-models.js';
 import type { Column, Row } from './table.js';
 
-/** The leading columns of a table with a row per attack setting and model: the setting, its parameters (exported), the model, its family. */
-export const SETTING_MODEL_COLUMNS: readonly Column[] = [
+/** The leading columns of a table with a row per attack setting: the setting and its parameters (exported). */
+export const SETTING_COLUMNS: readonly Column[] = [
   { key: 'setting', label: 'attack setting', kind: 'text' },
   { key: 'settings', label: 'parameters', kind: 'code', exportOnly: true },
+];
+
+/** The leading columns of a table with a row per attack setting and model: SETTING_COLUMNS, the model, its family. */
+export const SETTING_MODEL_COLUMNS: readonly Column[] = [
+  ...SETTING_COLUMNS,
   { key: 'model', label: 'model', kind: 'text' },
   { key: 'family', label: 'family', kind: 'text' },
 ];
@@ -32,7 +37,12 @@ export function withQuantileIntervals(columns: readonly Column[]): Column[] {
   return columns.flatMap((c) => [c, ...QUANTILE_INTERVAL_COLUMNS.filter((i) => c.key.endsWith('Ratio') && i.key.startsWith(c.key.replace('Ratio', '')))]);
 }
 
+/** The cells of SETTING_COLUMNS. */
+export function settingCells(setting: Setting): Row {
+  return { setting: setting.label, settings: JSON.stringify(setting.params) };
+}
+
 /** The cells of SETTING_MODEL_COLUMNS. */
 export function settingModelCells(setting: Setting, model: Pick<StudyModel, 'name' | 'family'>): Row {
-  return { setting: setting.label, settings: JSON.stringify(setting.params), model: model.name, family: model.family };
+  return { ...settingCells(setting), model: model.name, family: model.family };
 }

@@ -5,7 +5,7 @@ import type { AttackRow, BudgetRow } from '../../records/records.js';
 import type { ReportContext, SectionOutput } from '../report-context.js';
 import { formatChange, NORM_LABELS, plural } from '../format.js';
 import { paragraph } from '../section.js';
-import { QUANTILE_INTERVAL_COLUMNS, quantileIntervalCells, SETTING_MODEL_COLUMNS, settingModelCells, withQuantileIntervals } from '../setting-columns.js';
+import { QUANTILE_INTERVAL_COLUMNS, quantileIntervalCells, SETTING_COLUMNS, SETTING_MODEL_COLUMNS, settingCells, settingModelCells, withQuantileIntervals } from '../setting-columns.js';
 import type { Setting } from '../settings.js';
 import type { Column, Row, Table } from '../table.js';
 import type { Tagged } from '../tagged.js';
@@ -49,18 +49,12 @@ export function budgetSection(ctx: ReportContext): SectionOutput {
       'The intervals are distribution-free 95% intervals of the median and the p90 (order statistics of the ratios); an end is — when too few ' +
       'examples bound it (the p90\'s upper end needs 36).',
     columns: [
-      { key: 'setting', label: 'attack setting', kind: 'text' },
-      { key: 'settings', label: 'parameters', kind: 'code', exportOnly: true },
+      ...SETTING_COLUMNS,
       { key: 'models', label: 'models', kind: 'integer' },
       // Each interval beside its statistic: the reader compares the two with the rule.
       ...withQuantileIntervals(COMPARISON_COLUMNS),
     ],
-    rows: pooled.map(({ check, models, assessment }) => ({
-      setting: check.setting.label,
-      settings: JSON.stringify(check.setting.params),
-      models,
-      ...comparisonCells(check, assessment),
-    })),
+    rows: pooled.map(({ check, models, assessment }) => ({ ...settingCells(check.setting), models, ...comparisonCells(check, assessment) })),
   };
   const table: Table = {
     id: 'budget-adequacy',

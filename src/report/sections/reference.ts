@@ -3,7 +3,7 @@ import { distancesToReference, referenceMinima, REFERENCE_TOLERANCE, type Minima
 import type { ReportContext, SectionOutput } from '../report-context.js';
 import { NORM_LABELS } from '../format.js';
 import { paragraph } from '../section.js';
-import { quantileIntervalCells, SETTING_MODEL_COLUMNS, settingModelCells, withQuantileIntervals } from '../setting-columns.js';
+import { quantileIntervalCells, SETTING_COLUMNS, SETTING_MODEL_COLUMNS, settingCells, settingModelCells, withQuantileIntervals } from '../setting-columns.js';
 import type { Setting } from '../settings.js';
 import type { Column, Table } from '../table.js';
 
@@ -49,15 +49,14 @@ export function referenceSection(ctx: ReportContext): SectionOutput {
       `Each setting over the examples of every model (the table below breaks it down by model). ${definitions} ` +
       'The intervals are distribution-free 95% intervals of the median and the p90 (order statistics of the ratios); an end is — when too few examples bound it.',
     columns: [
-      { key: 'setting', label: 'attack setting', kind: 'text' },
-      { key: 'settings', label: 'parameters', kind: 'code', exportOnly: true },
+      ...SETTING_COLUMNS,
       { key: 'models', label: 'models', kind: 'integer' },
       ...withQuantileIntervals(DISTANCE_COLUMNS),
     ],
     // Settings in catalog order, as in the table per model.
     rows: [...minimal.values()].flatMap(({ setting }) => {
       const d = pooled.get(setting.key);
-      return d ? [{ setting: setting.label, settings: JSON.stringify(setting.params), models: d.models, ...cells(d) }] : [];
+      return d ? [{ ...settingCells(setting), models: d.models, ...cells(d) }] : [];
     }),
   };
   const table: Table = {

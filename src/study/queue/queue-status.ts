@@ -105,7 +105,7 @@ export async function queueStatus(url: string): Promise<StudyStatus> {
       rows: sum('rows'),
       lastUpdate,
       etaMs: estimate.etaMs,
-      etaExcludes: estimate.etaMs === null ? [] : estimate.untimed,
+      etaExcludes: estimate.untimed,
       hosts: [...hosts.values()].sort((a, b) => a.host.localeCompare(b.host)),
       failures,
     };

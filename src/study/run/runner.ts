@@ -154,7 +154,7 @@ function progressReporter(unfinished: Record<Phase, number>, started: number, on
       ...(unit ? { unit: { id: unit.id, phase: unit.phase, model: unit.model, method: unit.method, shard: unit.shard, rows: unit.rows, timeMs: unit.timeMs } } : {}),
       elapsedMs: now - started,
       etaMs,
-      etaExcludes: etaMs === null ? [] : untimed,
+      etaExcludes: untimed,
     });
   };
 }

@@ -12,7 +12,7 @@ export interface PhasePace {
 export interface Estimate {
   /** Time to finish the unfinished units of the timed phases; null before any unit finished. */
   etaMs: number | null;
-  /** Phases with units unfinished but none finished yet: their cost is not in etaMs. */
+  /** Phases with units unfinished but none finished yet: their cost is not in etaMs (empty when etaMs is null). */
   untimed: Phase[];
 }
 
@@ -35,7 +35,7 @@ export function estimateRemaining(phases: Readonly<Record<Phase, PhasePace>>, wa
     else workMs += (p.unfinished * p.finishedMs) / p.finished;
   }
   const finished = PHASES.some((phase) => phases[phase].finished > 0);
-  return { etaMs: finished && busyMs > 0 ? (workMs * wallMs) / busyMs : null, untimed };
+  return finished && busyMs > 0 ? { etaMs: (workMs * wallMs) / busyMs, untimed } : { etaMs: null, untimed: [] };
 }
 
 /** An empty PhasePace per phase. */

@@ -81,7 +81,7 @@ export class ProgressTracker {
       rows: sum('rows'),
       lastUpdate: this.lastUpdate,
       etaMs: estimate.etaMs,
-      etaExcludes: estimate.etaMs === null ? [] : estimate.untimed,
+      etaExcludes: estimate.untimed,
       hosts: [],
       failures: [],
     };
