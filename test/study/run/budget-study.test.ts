@@ -141,10 +141,16 @@ test('budgetCheck: a seeded subsample of each attack setting with a budget is re
   const meetingPooled = pooled.rows.filter((r) => r.verdict === 'meets').map((r) => r.setting as string);
   if (meetingPooled.length > 0) assert.ok(sentence.includes(`Over all models' examples, meet the rule: ${meetingPooled.join('; ')}.`), sentence);
   for (const row of pooled.rows.filter((r) => r.verdict === 'falls short')) {
-    // Named with what fails the rule first: a success gained, the median or the p90.
-    const why = (row.gained as number) > 0 ? `${row.gained} success` : (row.medianRatio as number) > 1.01 ? 'median +' : 'p90 +';
+    // Named with what fails the rule first, and for a ratio with its interval and whether that clears the rule.
+    const change = (v: unknown) => (v === null ? '—' : `${(v as number) < 1 ? '−' : '+'}${Math.abs(((v as number) - 1) * 100).toFixed(2)}%`);
+    const [name, low, high, limit] = (row.medianRatio as number) > 1.01 ? ['median', row.medianLow, row.medianHigh, 1.01] : ['p90', row.p90Low, row.p90High, 1.05];
+    const why = (row.gained as number) > 0
+      ? `${row.gained} success`
+      : `${name} ${change(row[`${name}Ratio`])}, 95% interval ${change(low)} to ${change(high)}, ${low !== null && (low as number) > limit ? 'above' : 'which includes'} the rule's ${change(limit)})`;
     assert.ok(sentence.includes(`${row.setting} (${why}`), `${row.setting} falls short: ${sentence}`);
+    assert.ok(sentence.includes('the distance to the reference minima (next section)'), 'a setting that falls short points to the reference minima');
   }
+  if (!pooled.rows.some((r) => r.verdict === 'falls short')) assert.ok(!sentence.includes('reference minima'), sentence);
   // Per model, the count of models meeting it, from the per-model verdicts.
   for (const label of new Set(table.rows.map((r) => r.setting as string))) {
     const rows = table.rows.filter((r) => r.setting === label);
