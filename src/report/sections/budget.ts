@@ -3,7 +3,7 @@ import type { LpNorm } from '../../core/lp.js';
 import { BUDGET_RULE, budgetVerdict, compareBudgets, type BudgetComparison, type BudgetOutcome } from '../../analysis/budget-adequacy.js';
 import type { AttackRow, BudgetRow } from '../../records/records.js';
 import type { ReportContext, SectionOutput } from '../report-context.js';
-import { formatChange, MISSING, NORM_LABELS, plural } from '../format.js';
+import { formatChange, NORM_LABELS, plural } from '../format.js';
 import { paragraph } from '../section.js';
 import { QUANTILE_INTERVAL_COLUMNS, quantileIntervalCells, SETTING_COLUMNS, SETTING_MODEL_COLUMNS, settingCells, settingModelCells, withQuantileIntervals } from '../setting-columns.js';
 import type { Setting } from '../settings.js';
@@ -84,13 +84,14 @@ export function budgetSection(ctx: ReportContext): SectionOutput {
   }
   const sizes = checks.map((c) => c.pairs.length);
   const [fewest, most] = [Math.min(...sizes), Math.max(...sizes)];
+  const short = named('falls short');
   const list = (lead: string, labels: string[]) => (labels.length > 0 ? [`${lead}: ${labels.join('; ')}.`] : []);
   const summary = [
     `${plural(sizes.reduce((a, b) => a + b, 0), 'example')} re-run in ${plural(perSetting.size, 'attack setting')}, ${fewest === most ? fewest : `${fewest} to ${most}`} per model and setting.`,
     ...list("Over all models' examples, meet the rule", named('meets')),
-    ...list('Fall short', named('falls short')),
+    ...list('Fall short', short),
     // Budget adequacy compares a setting with itself; the reference minima compare it with every other attack.
-    ...(named('falls short').length > 0 ? ['Their results would change with a larger budget; the distance to the reference minima (next section) shows how far each minimal-distortion setting is from the smallest distortion any attack of the study found.'] : []),
+    ...(short.length > 0 ? ['Their results would change with a larger budget; the distance to the reference minima (next section) shows how far each minimal-distortion setting is from the smallest distortion any attack of the study found.'] : []),
     ...list('Cannot be assessed (no example adversarial at both budgets)', named('unassessed')),
     `Per model: ${[...perSetting.values()].map((e) => `${e.label} meets it on ${e.meets} of ${plural(e.models, 'model')}`).join('; ')}` +
       // With few examples the p90 interpolates between the largest ratios: a per-model verdict rests on them.
@@ -128,9 +129,8 @@ const COMPARISON_COLUMNS: readonly Column[] = [
 function shortfall(c: BudgetComparison): string {
   if (c.gained > 0) return `${plural(c.gained, 'success', 'successes')} gained`;
   const [name, value, interval, limit] = c.median! > BUDGET_RULE.median ? ['median', c.median!, c.medianInterval, BUDGET_RULE.median] : ['p90', c.p90!, c.p90Interval, BUDGET_RULE.p90];
-  const ends = `${interval.low === undefined ? MISSING : formatChange(interval.low)} to ${interval.high === undefined ? MISSING : formatChange(interval.high)}`;
   const firm = interval.low !== undefined && interval.low > limit;
-  return `${name} ${formatChange(value)}, 95% interval ${ends}, ${firm ? 'above' : 'which includes'} the rule's ${formatChange(limit)}`;
+  return `${name} ${formatChange(value)}, 95% interval ${formatChange(interval.low ?? null)} to ${formatChange(interval.high ?? null)}, ${firm ? 'above' : 'which includes'} the rule's ${formatChange(limit)}`;
 }
 
 /** A check's comparison in the norm its attack minimises (undefined: success only), judged by the rule. */

@@ -3,7 +3,7 @@ import { distancesToReference, referenceMinima, REFERENCE_TOLERANCE, type Minima
 import type { ReportContext, SectionOutput } from '../report-context.js';
 import { NORM_LABELS } from '../format.js';
 import { paragraph } from '../section.js';
-import { quantileIntervalCells, SETTING_COLUMNS, SETTING_MODEL_COLUMNS, settingCells, settingModelCells, withQuantileIntervals } from '../setting-columns.js';
+import { QUANTILE_INTERVAL_COLUMNS, quantileIntervalCells, SETTING_COLUMNS, SETTING_MODEL_COLUMNS, settingCells, settingModelCells, withQuantileIntervals } from '../setting-columns.js';
 import type { Setting } from '../settings.js';
 import type { Column, Table } from '../table.js';
 
@@ -65,7 +65,7 @@ export function referenceSection(ctx: ReportContext): SectionOutput {
     caption: `${definitions} The intervals per model are exported, not shown: the table above has those over all models.`,
     groupBy: 'setting',
     modelKey: 'model',
-    columns: [...SETTING_MODEL_COLUMNS, ...withQuantileIntervals(DISTANCE_COLUMNS).map((c) => (c.key.endsWith('Low') || c.key.endsWith('High') ? { ...c, exportOnly: true } : c))],
+    columns: [...SETTING_MODEL_COLUMNS, ...withQuantileIntervals(DISTANCE_COLUMNS).map((c) => (QUANTILE_INTERVAL_COLUMNS.includes(c) ? { ...c, exportOnly: true } : c))],
     // Settings in catalog order, models in report order.
     rows: [...minimal.values()].flatMap((summary) =>
       [...summary.byModel.keys()].flatMap((sha) => {
